@@ -1,0 +1,211 @@
+"""``release bump``: plan with pure code, then rewrite, commit and tag as one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from . import changelog, git, sources
+from .config import Config
+from .errors import SourceError, UsageError
+from .fsutil import write_atomic
+from .version import next_version
+
+
+@dataclass(frozen=True)
+class State:
+    """What the project's version is and where it is written."""
+
+    config: Config
+    discovery: sources.Discovery
+    current: Version
+    current_tag: str | None
+
+
+def read_state(config: Config) -> State:
+    """Read the version sources (or, for VCS-derived versions, the latest tag)."""
+    found = sources.discover(config)
+    file_sources = found.sources
+    current: Version | None = None
+    current_tag = None
+    if found.vcs is not None:
+        latest = git.latest_version_tag(git.open_repo(config.project), config.tag_format)
+        current, current_tag = latest if latest else (Version("0.0.0"), None)
+    if file_sources:
+        from_files = sources.agreed_version(file_sources, config.project)
+        if current is not None and from_files != current:
+            raise SourceError(
+                f"version files say {from_files} but the latest tag says {current}",
+                hint="make the listed version-files agree with the latest tag",
+            )
+        current = from_files
+    assert current is not None
+    return State(config, found, current, current_tag)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One version string to rewrite."""
+
+    source: sources.Source
+    new: str
+
+
+@dataclass(frozen=True)
+class BumpPlan:
+    """Everything ``bump`` will do, computed before anything is touched."""
+
+    root: Path
+    current: Version
+    target: Version
+    edits: tuple[Edit, ...]
+    changelog: Path | None
+    changelog_note: str | None
+    files: Mapping[Path, bytes]
+    commit: bool
+    tag: str | None
+    vcs: str | None
+    tag_format: str = "v{version}"
+
+    def describe(self) -> list[str]:
+        """One line per action, for ``--dry-run`` and for the report of a real run."""
+        lines = [
+            f"rewrite {e.source.label(self.root)} {e.source.raw} -> {e.new} ({e.source.what})"
+            for e in self.edits
+        ]
+        if self.vcs and not self.edits:
+            lines.append(f"version comes from git tags ({self.vcs}); the tag is the bump")
+        if self.changelog is not None:
+            rel = self.changelog.relative_to(self.root)
+            lines.append(f"move [Unreleased] in {rel} to [{self.target}]")
+        elif self.changelog_note:
+            lines.append(self.changelog_note)
+        if self.commit:
+            lines.append(
+                f"commit {len(self.files)} file(s): {commit_message(self.current, self.target)}"
+            )
+        if self.tag:
+            lines.append(f"create annotated tag {self.tag}")
+        elif self.vcs:
+            lines.append(f"no tag: add --tag to make {self.target} the version")
+        return lines
+
+
+def commit_message(current: Version, target: Version) -> str:
+    """The release commit's message."""
+    return f"Release {target} (was {current})"
+
+
+def plan(
+    state: State,
+    spec: str,
+    *,
+    commit: bool = False,
+    tag: bool = False,
+    today: datetime.date | None = None,
+) -> BumpPlan:
+    """Decide what bumping by ``spec`` changes; reads files but writes nothing."""
+    config = state.config
+    target = next_version(state.current, spec)
+    new = str(target)
+    edits = tuple(Edit(s, new) for s in state.discovery.sources)
+    files: dict[Path, bytes] = dict(sources.rewritten(state.discovery.sources, new))
+    log = changelog.find(config.project, config.changelog)
+    note = None
+    if log is not None:
+        if not log.is_file():
+            raise SourceError(
+                f"changelog {config.changelog} is configured but does not exist",
+                hint="create it, or remove [tool.release] changelog",
+            )
+        text = sources.read_text(log)
+        if changelog.has_version(text, new):
+            raise SourceError(f"{log.name} already has a section for {new}")
+        if changelog.has_unreleased(text):
+            date = (today or datetime.date.today()).isoformat()
+            rotated = changelog.rotate(text, new, date, config.tag(new))
+            files[log] = rotated.text.encode("utf-8")
+        else:
+            note = f"{log.name} has no '## [Unreleased]' section; left as it is"
+            log = None
+    tag_name = config.tag(new) if tag else None
+    return BumpPlan(
+        root=config.project,
+        current=state.current,
+        target=target,
+        edits=edits,
+        changelog=log,
+        changelog_note=note,
+        files=files,
+        commit=commit or (tag and bool(files)),
+        tag=tag_name,
+        vcs=state.discovery.vcs,
+        tag_format=config.tag_format,
+    )
+
+
+def check_git(plan: BumpPlan) -> None:
+    """Refuse, before any change, a commit or tag that could not be made cleanly."""
+    if not plan.commit and not plan.tag:
+        return
+    repo = git.open_repo(plan.root)
+    git.require_identity(repo)
+    if plan.commit:
+        dirty = git.changed_paths(repo, plan.files)
+        if dirty:
+            names = ", ".join(str(p.relative_to(git.root(repo))) for p in dirty)
+            raise UsageError(
+                f"uncommitted changes in {names}; the release commit would include them",
+                hint="commit or stash those changes first",
+            )
+    if plan.tag:
+        if git.tag_exists(repo, plan.tag):
+            raise UsageError(
+                f"tag {plan.tag} already exists",
+                hint=f"pick another version, or delete the tag: git tag -d {plan.tag}",
+            )
+        if not plan.commit:
+            latest = git.latest_version_tag(repo, plan.tag_format)
+            at_head = [t.name for t in repo.tags if t.commit == repo.head.commit]
+            if latest and latest[1] in at_head:
+                raise UsageError(
+                    f"HEAD already carries the release tag {latest[1]}",
+                    hint="commit the next change first; one commit gets one release tag",
+                )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``execute`` did."""
+
+    plan: BumpPlan
+    commit: str | None
+
+
+def execute(plan: BumpPlan) -> Outcome:
+    """Rewrite every file, then commit and tag; on any failure put everything back."""
+    check_git(plan)
+    originals = {p: p.read_bytes() for p in plan.files}
+    if plan.files:
+        write_atomic(plan.files)
+    if not plan.commit and not plan.tag:
+        return Outcome(plan, None)
+    repo = git.open_repo(plan.root)
+    sha = None
+    try:
+        if plan.commit:
+            sha = git.commit_paths(repo, plan.files, commit_message(plan.current, plan.target))
+        if plan.tag:
+            git.create_tag(repo, plan.tag, f"Release {plan.target}")
+    except BaseException:
+        if sha is not None:
+            git.undo_commit(repo, sha)
+        if originals:
+            write_atomic(originals)
+            git.restore_index(repo, originals)
+        raise
+    return Outcome(plan, sha)
