@@ -61,7 +61,7 @@ def rotate(text: str, version: str, date: str, tag: str) -> Rotation:
     if link is None:
         return Rotation(text, False)
     base, old, head, eol = link.group("base", "old", "head", "eol")
-    links = f"[Unreleased]: {base}{tag}...{head}{eol}{newline}[{version}]: {base}{old}...{tag}{eol}"
+    links = f"[Unreleased]: {base}{tag}...{head}{newline}[{version}]: {base}{old}...{tag}{eol}"
     return Rotation(text[: link.start()] + links + text[link.end() :], True)
 
 

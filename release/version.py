@@ -80,6 +80,7 @@ def bump(current: Version, part: str) -> Version:
     pre = current.pre
     dev = current.dev
     post = current.post
+    same = (*current.release, 0, 0)[: max(3, len(current.release))]  # the release segment, kept
 
     if part in ("major", "minor", "patch"):
         index = ("major", "minor", "patch").index(part)
@@ -99,7 +100,7 @@ def bump(current: Version, part: str) -> Version:
                 # a final (or post) release: the pre-release of the next patch
                 return _make(epoch, (major, minor, micro + 1), (phase, 1))
             # X.Y.Z.devN precedes X.Y.Z's pre-releases
-            return _make(epoch, (major, minor, micro), (phase, 1))
+            return _make(epoch, same, (phase, 1))
         if _PHASES.index(phase) < _PHASES.index(pre[0]):
             raise VersionError(
                 f"cannot go from {current} ({_PHASE_NAMES[pre[0]]}) back to {part}",
@@ -108,9 +109,9 @@ def bump(current: Version, part: str) -> Version:
         if phase == pre[0]:
             if dev is not None and post is None:
                 # aNdevM precedes aN: finishing the dev-release gives aN
-                return _make(epoch, (major, minor, micro), pre)
-            return _make(epoch, (major, minor, micro), (phase, pre[1] + 1))
-        return _make(epoch, (major, minor, micro), (phase, 1))
+                return _make(epoch, same, pre)
+            return _make(epoch, same, (phase, pre[1] + 1))
+        return _make(epoch, same, (phase, 1))
 
     if part == "pre":
         if pre is None:
@@ -118,31 +119,31 @@ def bump(current: Version, part: str) -> Version:
                 f"{current} is not a pre-release", hint="use alpha, beta or rc to start one"
             )
         if dev is not None and post is None:
-            return _make(epoch, (major, minor, micro), pre)
-        return _make(epoch, (major, minor, micro), (pre[0], pre[1] + 1))
+            return _make(epoch, same, pre)
+        return _make(epoch, same, (pre[0], pre[1] + 1))
 
     if part == "dev":
         if dev is not None:
-            return _make(epoch, current.release, pre, post, dev + 1)
+            return _make(epoch, same, pre, post, dev + 1)
         if pre is not None:
-            return _make(epoch, (major, minor, micro), (pre[0], pre[1] + 1), dev=1)
+            return _make(epoch, same, (pre[0], pre[1] + 1), dev=1)
         return _make(epoch, (major, minor, micro + 1), dev=1)
 
     if part == "post":
         if post is not None and dev is not None:
-            return _make(epoch, current.release, pre, post)
+            return _make(epoch, same, pre, post)
         if unfinished:
             raise VersionError(
                 f"{current} is not a final release; a post-release follows a final one",
                 hint="use release to finalise it first",
             )
-        return _make(epoch, current.release, post=(post or 0) + 1)
+        return _make(epoch, same, post=(post or 0) + 1)
 
     # part == "release"
     if not unfinished:
         raise VersionError(f"{current} is already final", hint="use major, minor or patch")
     if post is not None:
-        return _make(epoch, current.release, pre, post)
+        return _make(epoch, same, pre, post)
     return _make(epoch, current.release)
 
 
