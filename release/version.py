@@ -142,9 +142,9 @@ def bump(current: Version, part: str) -> Version:
     # part == "release"
     if not unfinished:
         raise VersionError(f"{current} is already final", hint="use major, minor or patch")
-    if post is not None:
-        return _make(epoch, same, pre, post)
-    return _make(epoch, current.release)
+    if post is not None and dev is not None:
+        return _make(epoch, same, pre, post)  # X.postN.devM -> X.postN
+    return _make(epoch, same)
 
 
 def next_version(current: Version, spec: str) -> Version:

@@ -74,6 +74,8 @@ TABLE: list[tuple[str, str, str | type[Exception]]] = [
     ("1.2.3.post1", "release", E),
     ("1.2.3.post1.dev2", "post", "1.2.3.post1"),
     ("1.2.3.post1.dev2", "dev", "1.2.3.post1.dev3"),
+    ("1.2.3.post1.dev2", "release", "1.2.3.post1"),
+    ("1.0a1.post1", "release", "1.0.0"),
     ("1!1.2.3", "patch", "1!1.2.4"),
     ("1!1.3.0a2", "release", "1!1.3.0"),
     ("2!0.1.0a8", "beta", "2!0.1.0b1"),
