@@ -162,6 +162,9 @@ def _setup_cfg(project: Path) -> Source | None:
 
 
 def _scm(data: dict[str, Any]) -> str | None:
+    project = data.get("project", {})
+    if "version" in project and "version" not in project.get("dynamic", []):
+        return None  # a static [project].version wins over any VCS plugin
     tool = data.get("tool", {})
     if tool.get("hatch", {}).get("version", {}).get("source") == "vcs":
         return "hatch-vcs"

@@ -240,3 +240,12 @@ def test_bump_changes_no_byte_outside_the_version(
         start = spans[0].start
         assert old[start : start + len(version)] == version
         assert text == old[:start] + new + old[start + len(version) :]
+
+
+def test_static_version_wins_over_a_vcs_plugin(make_project) -> None:
+    root = make_project(
+        {"pyproject.toml": '[project]\nname = "a"\nversion = "1.2.3"\n[tool.setuptools_scm]\n'}
+    )
+    found = _discover(root)
+    assert found.vcs is None
+    assert [s.raw for s in found.sources] == ["1.2.3"]

@@ -1,0 +1,3 @@
+"""releasekit test fixture: flit-core, version from the module."""
+
+__version__ = "1.2.3"

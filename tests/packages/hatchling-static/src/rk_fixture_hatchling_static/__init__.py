@@ -1,0 +1,1 @@
+"""releasekit test fixture: hatchling, static version."""

@@ -1,0 +1,1 @@
+"""releasekit test fixture: poetry-core, pre-release version."""

@@ -1,0 +1,1 @@
+"""releasekit test fixture: setuptools with setup.cfg."""
