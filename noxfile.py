@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -16,6 +18,10 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    # the workflows too: no zizmor finding, and valid against GitHub's workflow schema
+    session.run("zizmor", "--offline", ".github")
+    workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
 
 
 @nox.session
@@ -32,3 +38,45 @@ def bump(session: nox.Session) -> None:
         session.error("name the part: nox -s bump -- patch [--dry-run] [--commit] [--tag]")
     session.install(".")
     session.run("release", "bump", *session.posargs)
+
+
+@nox.session(name="github-release")
+def github_release(session: nox.Session) -> None:
+    """Create or update the GitHub Release of a tag: nox -s github-release [-- --tag TAG]."""
+    session.install(".")
+    session.run("release", "github-release", *session.posargs)
+
+
+@nox.session(name="build")
+def build_dists(session: nox.Session) -> None:
+    """Build sdist and wheel from a clean checkout of HEAD: nox -s build [-- --ref TAG]."""
+    session.install(".")
+    session.run("release", "build", *session.posargs)
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """twine check --strict, and the files in dist/ are this release: nox -s check."""
+    session.install(".")
+    session.run("release", "check", *session.posargs)
+
+
+@nox.session
+def publish(session: nox.Session) -> None:
+    """Upload dist/ (skipping files already there): nox -s publish [-- --repository R]."""
+    session.install(".")
+    session.run("release", "publish", *session.posargs)
+
+
+@nox.session
+def verify(session: nox.Session) -> None:
+    """Install the release from the index alone and smoke-test it: nox -s verify [-- --dist dist]."""
+    session.install(".")
+    session.run("release", "verify", *session.posargs)
+
+
+@nox.session(name="serve-index")
+def serve_index(session: nox.Session) -> None:
+    """Run a local package index (pypiserver) for rehearsals: nox -s serve-index [-- --port N]."""
+    session.install(".")
+    session.run("release", "serve-index", *session.posargs)

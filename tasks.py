@@ -39,3 +39,70 @@ def bump(
 def version(c: Context, project: str = ".") -> None:
     """Print the current version."""
     _release("--project", project, "version")
+
+
+_TARGET_HELP = {
+    "repository": "local, testpypi, pypi or an upload URL (default: RELEASE_REPOSITORY, pyproject, local)",
+    "index_url": "the simple index, where it cannot be derived from the repository",
+    "project": "the project directory (default: .)",
+}
+
+
+def _target(repository: str, index_url: str) -> list[str]:
+    return [
+        *(["--repository", repository] if repository else []),
+        *(["--index-url", index_url] if index_url else []),
+    ]
+
+
+@task(
+    help={
+        "ref": "the commit or tag to build",
+        "outdir": "where the files go (default: dist/)",
+        "project": _TARGET_HELP["project"],
+    }
+)
+def build(c: Context, ref: str = "HEAD", outdir: str = "", project: str = ".") -> None:
+    """Build sdist and wheel from a clean checkout of a commit: invoke build [--ref v1.2.3]."""
+    _release("--project", project, "build", "--ref", ref, *(["--outdir", outdir] if outdir else []))
+
+
+@task(help={"project": _TARGET_HELP["project"]})
+def check(c: Context, project: str = ".") -> None:
+    """twine check --strict, and the files in dist/ are the release: invoke check."""
+    _release("--project", project, "check")
+
+
+@task(help=_TARGET_HELP)
+def publish(c: Context, repository: str = "", index_url: str = "", project: str = ".") -> None:
+    """Upload the release's files in dist/, skipping those already there: invoke publish."""
+    _release("--project", project, "publish", *_target(repository, index_url))
+
+
+@task(
+    help={
+        **_TARGET_HELP,
+        "version": "the version (default: the project's)",
+        "dist": "compare with the files here",
+    }
+)
+def verify(
+    c: Context,
+    repository: str = "",
+    index_url: str = "",
+    version: str = "",
+    dist: str = "",
+    project: str = ".",
+) -> None:
+    """Install the release from the index alone and smoke-test it: invoke verify --dist dist."""
+    flags = [*(["--version", version] if version else []), *(["--dist", dist] if dist else [])]
+    _release("--project", project, "verify", *_target(repository, index_url), *flags)
+
+
+@task(
+    name="serve-index",
+    help={"port": "the port (default 8765; 0: a free one)", "root": "where the files live"},
+)
+def serve_index(c: Context, port: int = 8765, root: str = "") -> None:
+    """Run a local package index (pypiserver) in the foreground: invoke serve-index."""
+    _release("serve-index", "--port", str(port), *(["--root", root] if root else []))

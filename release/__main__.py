@@ -6,14 +6,31 @@ This is the only module that prints final errors or decides the exit status.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import bump, config
-from .errors import ReleaseError
-from .version import PARTS
+from . import (
+    build,
+    bump,
+    check,
+    config,
+    github,
+    project,
+    publish,
+    retry,
+    scaffold,
+    server,
+    targets,
+    verify,
+)
+from .errors import ReleaseError, StepError, UsageError
+from .index import artifact_id
+from .version import PARTS, check_publishable
+from .version import parse as parse_version
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +68,161 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     return 0
 
 
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    built = build.build(cfg, ref=args.ref, outdir=args.outdir, isolated=not args.no_isolation)
+    if built.dirty:
+        print(
+            f"note: uncommitted and untracked files are not in the build (built commit {built.commit[:12]})",
+            file=sys.stderr,
+        )
+    for path in built.artifacts:
+        print(path)
+    return 0
+
+
+def _artifacts(
+    cfg: config.Config, files: list[Path], dist: Path | None, release: project.Release
+) -> list[Path]:
+    """The files named on the command line, else the release's files in the dist directory."""
+    if files:
+        problems = project.check_distribution_names(files)
+        if problems:
+            raise UsageError(
+                "; ".join(problems), hint="name wheel and sdist files, or none for dist/"
+            )
+        return [f.resolve() for f in files]
+    directory = dist or cfg.project / "dist"
+    found = project.artifacts_in(directory, release.name, release.version)
+    if not found:
+        raise UsageError(
+            f"no files of {release.name} {release.version} in {directory}",
+            hint="run 'release build' first, or name the files",
+        )
+    return found
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    release = project.current(cfg, args.ref)
+    paths = _artifacts(cfg, args.files, args.dist, release)
+    mismatch = release.mismatch()
+    check.check(paths, release.name, release.version, [mismatch] if mismatch else [])
+    where = f"tag {release.tag}" if release.tag else "no release tag at the commit"
+    print(f"check: {len(paths)} file(s) are {release.name} {release.version} ({where})")
+    for path in paths:
+        print(f"  {path.name}: ok")
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    target = targets.resolve(
+        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
+    )
+    backoff = retry.from_env(os.environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
+    if args.files:
+        files = _artifacts(
+            cfg, args.files, None, project.Release("", parse_version("0"), None, parse_version("0"))
+        )
+    else:
+        files = _artifacts(cfg, [], None, project.current(cfg))
+    for path in files:
+        ident = artifact_id(path.name)
+        assert ident is not None
+        check_publishable(ident[1])
+    if target.name == "local":
+        server.require_running(target.index_url)
+    _echo(f"publish: {len(files)} file(s) to {target.describe()}")
+    result = publish.publish(files, target, backoff, _echo)
+    uploaded = sum(1 for _, outcome in result.outcomes if outcome == "uploaded")
+    _echo(f"published: {uploaded} uploaded, {len(result.outcomes) - uploaded} already there")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    target = targets.resolve(
+        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
+    )
+    extra = targets.extra_index_url(cfg, os.environ)
+    backoff = retry.from_env(os.environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300)
+    name = project.name_of(cfg)
+    wanted = parse_version(args.version) if args.version else project.current(cfg).version
+    local: list[Path] = []
+    if args.dist is not None:
+        local = project.artifacts_in(args.dist, name, wanted)
+        if not local:
+            raise UsageError(
+                f"no files of {name} {wanted} in {args.dist}",
+                hint="pass the directory release build wrote to, or leave out --dist",
+            )
+    if target.name == "local":
+        server.require_running(target.index_url)
+    verify.verify(
+        target.index_url,
+        name,
+        wanted,
+        local=local,
+        extra_index_url=extra,
+        backoff=backoff,
+        echo=_echo,
+    )
+    _echo(f"verified: {name} {wanted} installs and runs from {target.index_url}")
+    return 0
+
+
+def _cmd_github_release(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    notes, repo, outcome = github.run(cfg, args.tag, os.environ)
+    if outcome.action == "unchanged":
+        print(f"GitHub Release {notes.tag} of {repo} is up to date: {outcome.url}")
+    else:
+        print(f"{outcome.action} GitHub Release {notes.tag} of {repo}: {outcome.url}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    plan = scaffold.plan(args.project, args.trigger, force=args.force)
+    if not plan.changes:
+        print(f"release init: every file is up to date (trigger {plan.trigger})")
+        return 0
+    scaffold.execute(plan)
+    for action in plan.actions:
+        print(f"  {action.describe()}")
+    print(f"next: {scaffold.NEXT_STEPS[plan.trigger]}")
+    return 0
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _cmd_serve_index(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a TCP port", hint="0 picks a free port")
+    root = args.root.resolve() if args.root is not None else None
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # stop pypiserver too, not just us
+    with server.running(root, host=args.host, port=args.port) as srv:
+        local = (srv.host, srv.port) == (targets.LOCAL_HOST, targets.LOCAL_PORT)
+        _echo(f"serving {srv.url} (simple index {srv.index_url}), files in {srv.root}")
+        _echo(
+            "publish with: release publish --repository "
+            + ("local" if local else srv.url)
+            + "; Ctrl-C stops the index"
+        )
+        try:
+            code = server.wait(srv)
+        except KeyboardInterrupt:
+            _echo("stopping the index")
+            return 0
+    raise StepError(f"pypiserver stopped by itself (status {code})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="release", description="Release tasks for Python packages.")
@@ -74,6 +246,109 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commit", action="store_true", help="commit exactly the changed files")
     p.add_argument("--tag", action="store_true", help="create an annotated tag (implies --commit)")
     p.set_defaults(func=_cmd_bump)
+
+    p = sub.add_parser(
+        "build",
+        help="build sdist and wheel from a clean checkout of a commit",
+        description="Build with pypa build from a clean checkout of REF (never the work tree); prints the paths.",
+    )
+    p.add_argument(
+        "--ref", default="HEAD", help="the commit, tag or branch to build (default: HEAD)"
+    )
+    p.add_argument(
+        "--outdir", type=Path, metavar="DIR", help="where to put the files (default: dist/)"
+    )
+    p.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="build with the backends installed here instead of a fresh build environment",
+    )
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "check",
+        help="twine check --strict, and the files are the project's name and version",
+    )
+    p.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help="default: the release's files in dist/"
+    )
+    p.add_argument(
+        "--ref", default="HEAD", help="the commit whose tag names the version (default: HEAD)"
+    )
+    p.add_argument(
+        "--dist", type=Path, metavar="DIR", help="where to look for the files (default: dist/)"
+    )
+    p.set_defaults(func=_cmd_check)
+
+    target_help = (
+        f"{targets.CHOICES} (default: RELEASE_REPOSITORY, [tool.release] repository, local)"
+    )
+    index_help = "the simple index when it cannot be derived (default: RELEASE_INDEX_URL, [tool.release] index-url)"
+    p = sub.add_parser(
+        "publish",
+        help="upload through twine; files already on the index are skipped, conflicts refused",
+    )
+    p.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help="default: the release's files in dist/"
+    )
+    p.add_argument("--repository", metavar="R", help=target_help)
+    p.add_argument("--index-url", metavar="URL", help=index_help)
+    p.set_defaults(func=_cmd_publish)
+
+    p = sub.add_parser(
+        "verify",
+        help="install the release from the index alone into a fresh venv and use it",
+    )
+    p.add_argument("--repository", metavar="R", help=target_help)
+    p.add_argument("--index-url", metavar="URL", help=index_help)
+    p.add_argument("--version", metavar="V", help="the version to verify (default: the project's)")
+    p.add_argument(
+        "--dist", type=Path, metavar="DIR", help="compare sha256 with the files built here"
+    )
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser(
+        "serve-index", help="run a local package index (pypiserver) in the foreground"
+    )
+    p.add_argument(
+        "--host", default=targets.LOCAL_HOST, help=f"interface (default: {targets.LOCAL_HOST})"
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=targets.LOCAL_PORT,
+        help=f"port (default: {targets.LOCAL_PORT}; 0: a free one)",
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        metavar="DIR",
+        help="where the files live (default: a temporary directory)",
+    )
+    p.set_defaults(func=_cmd_serve_index)
+
+    p = sub.add_parser(
+        "github-release",
+        help="create or update the GitHub Release of a tag, notes from the changelog",
+        description="Uses GITHUB_TOKEN, GITHUB_API_URL (default https://api.github.com) and "
+        "GITHUB_REPOSITORY (default: parsed from the origin remote).",
+    )
+    p.add_argument("--tag", help="the tag (default: the tag of the current version)")
+    p.set_defaults(func=_cmd_github_release)
+
+    p = sub.add_parser(
+        "init",
+        help="write a thin noxfile, tasks.py, workflows and a PR template for this project",
+    )
+    p.add_argument(
+        "--trigger",
+        choices=scaffold.TRIGGERS,
+        default=scaffold.DEFAULT_TRIGGER,
+        help="what starts a release: a pushed v* tag (default), every merge to main, "
+        "a merge into the deploy branch, or a published GitHub Release",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite files that differ")
+    p.set_defaults(func=_cmd_init)
     return parser
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -142,3 +143,143 @@ def latest_version_tag(repo: git.Repo, tag_format: str) -> tuple[Version, str] |
         if best is None or version > best[0]:
             best = (version, name)
     return best
+
+
+def redact(text: str) -> str:
+    """Hide credentials embedded in URLs (``https://user:token@host``)."""
+    return re.sub(r"(?<=://)[^/@\s]+@", "***@", text)
+
+
+def current_branch(repo: git.Repo) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    if repo.head.is_detached:
+        return None
+    return str(repo.active_branch.name)
+
+
+def release_branch(repo: git.Repo, configured: str | None) -> str:
+    """The configured release branch, else ``main`` when it exists, else ``master``."""
+    if configured:
+        return configured
+    names = {h.name for h in repo.heads}
+    if "main" in names or "master" not in names:
+        return "main"
+    return "master"
+
+
+def dirty_files(repo: git.Repo) -> list[str]:
+    """Modified, staged and untracked paths (ignored files excluded)."""
+    with _wrapped("read the status"):
+        out = str(repo.git.status("--porcelain", "--untracked-files=all"))
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def head_sha(repo: git.Repo) -> str:
+    """The commit HEAD points at."""
+    return str(repo.head.commit.hexsha)
+
+
+def tags_at_head(repo: git.Repo) -> list[str]:
+    """The names of the tags that point at HEAD."""
+    with _wrapped("list the tags at HEAD"):
+        return str(repo.git.tag("--points-at", "HEAD")).split()
+
+
+def tag_commit(repo: git.Repo, name: str) -> str | None:
+    """The commit a local tag points at, or None."""
+    try:
+        return str(repo.git.rev_parse(f"refs/tags/{name}^{{commit}}"))
+    except git.GitCommandError:
+        return None
+
+
+def upstream(repo: git.Repo, branch: str) -> tuple[str, str] | None:
+    """The (remote, remote branch) ``branch`` tracks, or None."""
+    reader = repo.config_reader()
+    section = f'branch "{branch}"'
+    if not reader.has_section(section):
+        return None
+    remote = reader.get_value(section, "remote", "")
+    merge = str(reader.get_value(section, "merge", ""))
+    if not remote or not merge:
+        return None
+    return str(remote), merge.removeprefix("refs/heads/")
+
+
+def remote_refs(repo: git.Repo, remote: str, *patterns: str) -> dict[str, str]:
+    """``git ls-remote``: the remote's refs (name -> SHA, tags peeled) without fetching."""
+    with _wrapped(f"read the refs of remote {remote!r}"):
+        out = str(repo.git.ls_remote(remote, *patterns))
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, name = line.partition("\t")
+        if name.endswith("^{}"):
+            refs[name[:-3]] = sha  # the peeled commit of an annotated tag wins
+        else:
+            refs.setdefault(name, sha)
+    return refs
+
+
+def is_ancestor(repo: git.Repo, ancestor: str, descendant: str = "HEAD") -> bool:
+    """Whether ``ancestor`` is known locally and reachable from ``descendant``."""
+    try:
+        repo.git.merge_base("--is-ancestor", ancestor, descendant)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def push_atomic(repo: git.Repo, remote: str, refspecs: Sequence[str]) -> None:
+    """Push all ``refspecs`` in one atomic transaction; raise unless every ref was accepted."""
+    bad = git.PushInfo.ERROR | git.PushInfo.REJECTED | git.PushInfo.REMOTE_REJECTED
+    try:
+        infos = repo.remote(remote).push(list(refspecs), atomic=True)
+        infos.raise_if_error()
+    except (git.GitCommandError, ValueError) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        raise GitError(f"push to {remote} was rejected: {redact(detail.strip())}") from None
+    problems = [f"{i.remote_ref_string}: {i.summary.strip()}" for i in infos if i.flags & bad]
+    if problems or not infos:
+        raise GitError(
+            f"push to {remote} was rejected: {redact('; '.join(problems) or 'nothing was pushed')}"
+        )
+
+
+def resolve_commit(repo: git.Repo, ref: str) -> tuple[str, int]:
+    """The full SHA of ``ref`` and its committer time (seconds since the epoch)."""
+    try:
+        commit = repo.commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise UsageError(
+            f"{ref!r} does not name a commit",
+            hint="pass a tag, branch or commit SHA: --ref v1.2.3",
+        ) from None
+    return commit.hexsha, int(commit.committed_date)
+
+
+def tags_at(repo: git.Repo, sha: str) -> list[str]:
+    """The names of the tags that point at commit ``sha``."""
+    with _wrapped("list tags"):
+        out = repo.git.tag("--points-at", sha)
+    return sorted(out.split())
+
+
+def is_dirty(repo: git.Repo) -> bool:
+    """Whether the work tree has modified, staged or untracked files."""
+    with _wrapped("read the status"):
+        return bool(repo.git.status("--porcelain", "--untracked-files=all").strip())
+
+
+def clone_at(repo: git.Repo, sha: str, dest: Path) -> git.Repo:
+    """A fresh clone of ``repo`` in ``dest`` with commit ``sha`` checked out (detached).
+
+    The clone shares the object store, so it is quick; it has a real ``.git`` and the tags,
+    so VCS-derived versions resolve in it as in the original; and it holds only what was
+    committed, never the original's untracked or modified files.
+    """
+    with _wrapped(f"make a clean checkout of {sha[:12]}"):
+        clone = git.Repo.clone_from(
+            str(root(repo)), str(dest), shared=True, no_checkout=True, quiet=True
+        )
+        clone.git.checkout("--quiet", "--detach", sha)
+    return clone

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from release.server import Server, running
 
 PACKAGES = Path(__file__).parent / "packages"
 
@@ -91,3 +95,105 @@ def copy_package(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(PACKAGES / name, target)
     return target
+
+
+# --- package indexes, builds and the release CLI as a subprocess (publish/verify tests) ---
+
+VENV_BIN = Path(sys.executable).parent
+FAST_RETRIES = {
+    "RELEASE_RETRY_DELAY": "0.2",
+    "RELEASE_RETRY_MAX_DELAY": "1",
+    "RELEASE_RETRY_TIMEOUT": "20",
+    "RELEASE_VERIFY_TIMEOUT": "30",
+}
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for a ``release`` subprocess: fast retries, uv on PATH, no credentials."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TWINE_", "RELEASE_")) and k != "SOURCE_DATE_EPOCH"
+    }
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    # a null keyring: twine must not reach for the desktop's secrets during tests
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+    env.update(FAST_RETRIES)
+    env.update(extra)
+    return env
+
+
+def release_cli(
+    *argv: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m release ARGV`` and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "release", *argv],
+        env=env if env is not None else cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def git_repo_of(name: str, dest: Path) -> Path:
+    """Copy fixture ``tests/packages/NAME`` into ``dest`` and commit it (any fixture scope)."""
+    root = copy_package(name, dest)
+    commit_all(root, "initial", init=True)
+    return root
+
+
+def commit_all(root: Path, message: str, *, init: bool = False) -> str:
+    """Commit everything in ``root`` with a fixed identity; returns the SHA."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "Release Tester",
+        "GIT_AUTHOR_EMAIL": "tester@example.com",
+        "GIT_COMMITTER_NAME": "Release Tester",
+        "GIT_COMMITTER_EMAIL": "tester@example.com",
+    }
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    if init:
+        run("init", "-q", "-b", "main")
+    run("add", "-A")
+    run("commit", "-q", "--no-verify", "-m", message)
+    return run("rev-parse", "HEAD")
+
+
+def build_dist(root: Path, outdir: Path | None = None) -> list[Path]:
+    """``release build --no-isolation`` (the test venv has the backends): the artifact paths."""
+    args = ["--project", str(root), "build", "--no-isolation"]
+    if outdir is not None:
+        args += ["--outdir", str(outdir)]
+    proc = release_cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    return [Path(line) for line in proc.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def pypi_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real pypiserver on 127.0.0.1 and a free port, shared by one test module."""
+    with running(tmp_path_factory.mktemp("index")) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real pypiserver of the test's own, empty at the start."""
+    with running(tmp_path_factory.mktemp("index")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def hatch_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """The pub-hatch-cli fixture committed in a repository and built once: (project, artifacts)."""
+    root = git_repo_of("pub-hatch-cli", tmp_path_factory.mktemp("hatch-cli"))
+    return root, build_dist(root)

@@ -1,0 +1,142 @@
+"""``release build``: sdist and wheel with pypa build, from a clean checkout of one commit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import git
+from .config import Config
+from .errors import StepError, UsageError
+
+SECRET_VARS = ("TWINE_PASSWORD", "TWINE_USERNAME", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+"""Never handed to processes that do not upload: a build backend or a package under test."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """What ``build`` made: the commit, its time, and the artifact paths (sdist first)."""
+
+    commit: str
+    epoch: int
+    artifacts: tuple[Path, ...]
+    dirty: bool
+
+
+def scrubbed_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without upload credentials (pure)."""
+    return {k: v for k, v in environ.items() if k not in SECRET_VARS}
+
+
+def build_env(environ: Mapping[str, str], epoch: int) -> dict[str, str]:
+    """The environment of the build: no credentials, ``SOURCE_DATE_EPOCH`` from the commit (pure)."""
+    env = scrubbed_env(environ)
+    env["SOURCE_DATE_EPOCH"] = str(epoch)
+    env.pop("SETUPTOOLS_SCM_PRETEND_VERSION", None)
+    return env
+
+
+def build_command(
+    srcdir: Path, outdir: Path, *, isolated: bool, uv: str | None, python: str = sys.executable
+) -> list[str]:
+    """The pypa build command line: sdist, then the wheel built from that sdist (pure).
+
+    ======== ===== ==========================================================
+    isolated uv    build environment
+    ======== ===== ==========================================================
+    yes      found a fresh virtual environment, requirements installed by uv
+    yes      none  a fresh virtual environment, requirements installed by pip
+    no       any   the current environment (its backends must be installed)
+    ======== ===== ==========================================================
+    """
+    cmd = [python, "-m", "build", "--outdir", str(outdir)]
+    if not isolated:
+        cmd.append("--no-isolation")
+    elif uv is not None:
+        cmd += ["--installer", "uv"]
+    return [*cmd, str(srcdir)]
+
+
+def _normalize_tree(top: Path, epoch: int) -> None:
+    """Give every checked-out file the commit's mtime and a umask-independent mode.
+
+    Backends that copy file times or modes into archives then give the same bytes on any
+    machine and for any checkout time.
+    """
+    for dirpath, dirnames, filenames in os.walk(top):
+        if ".git" in dirnames:
+            dirnames.remove(".git")
+        for name in filenames:
+            path = Path(dirpath, name)
+            if path.is_symlink():
+                continue
+            executable = path.stat().st_mode & stat.S_IXUSR
+            path.chmod(0o755 if executable else 0o644)
+            os.utime(path, (epoch, epoch))
+        os.utime(dirpath, (epoch, epoch))
+
+
+def _project_subdir(repo_root: Path, project: Path) -> Path:
+    try:
+        return project.resolve().relative_to(repo_root.resolve())
+    except ValueError:  # pragma: no cover - open_repo found project's own repository
+        raise UsageError(f"{project} is not inside {repo_root}") from None
+
+
+def build(
+    config: Config,
+    *,
+    ref: str = "HEAD",
+    outdir: Path | None = None,
+    isolated: bool = True,
+) -> Built:
+    """Build the sdist and wheel of ``ref`` into ``outdir`` (default: the project's dist/)."""
+    repo = git.open_repo(config.project)
+    sha, epoch = git.resolve_commit(repo, ref)
+    dirty = git.is_dirty(repo)
+    sub = _project_subdir(git.root(repo), config.project)
+    outdir = (outdir or config.project / "dist").resolve()
+    uv = shutil.which("uv") if isolated else None
+    with tempfile.TemporaryDirectory(prefix="release-build-") as tmp:
+        checkout = Path(tmp, "src")
+        git.clone_at(repo, sha, checkout)
+        srcdir = checkout / sub
+        if not ((srcdir / "pyproject.toml").is_file() or (srcdir / "setup.py").is_file()):
+            raise UsageError(
+                f"commit {sha[:12]} has no pyproject.toml or setup.py in {sub.as_posix() or '.'}",
+                hint="commit the project first, or pass the --ref that has it",
+            )
+        _normalize_tree(checkout, epoch)
+        staging = Path(tmp, "out")
+        cmd = build_command(srcdir, staging, isolated=isolated, uv=uv)
+        proc = subprocess.run(
+            cmd,
+            cwd=tmp,
+            env=build_env(os.environ, epoch),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            output = (proc.stdout + proc.stderr).strip().splitlines()
+            raise StepError(
+                f"build of {sha[:12]} failed:\n" + "\n".join(output[-40:]),
+                hint="fix the error above; the build runs in a clean checkout of the commit, so commit the fix first",
+            )
+        made = sorted(staging.iterdir(), key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
+        if not made:
+            raise StepError(f"build of {sha[:12]} produced no files")
+        outdir.mkdir(parents=True, exist_ok=True)
+        artifacts = []
+        for path in made:
+            target = outdir / path.name
+            shutil.copyfile(path, target)
+            artifacts.append(target)
+    return Built(sha, epoch, tuple(artifacts), dirty)

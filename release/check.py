@@ -1,0 +1,121 @@
+"""``release check``: twine check --strict, and each artifact is the release it claims to be."""
+
+from __future__ import annotations
+
+import email.parser
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from .build import scrubbed_env
+from .errors import StepError
+from .index import artifact_id, normalize
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The name and version an artifact's own metadata declares."""
+
+    path: Path
+    name: str
+    version: str
+
+
+def read_metadata(path: Path) -> Metadata:
+    """Name and version from a wheel's METADATA or an sdist's PKG-INFO."""
+    try:
+        if path.name.endswith(".whl"):
+            with zipfile.ZipFile(path) as zf:
+                member = next(
+                    (
+                        n
+                        for n in zf.namelist()
+                        if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+                    ),
+                    None,
+                )
+                raw = zf.read(member) if member else None
+        elif path.name.endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                member = next(
+                    (n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")),
+                    None,
+                )
+                raw = zf.read(member) if member else None
+        else:
+            with tarfile.open(path) as tf:
+                info = next(
+                    (
+                        m
+                        for m in tf.getmembers()
+                        if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+                    ),
+                    None,
+                )
+                fh = tf.extractfile(info) if info else None
+                raw = fh.read() if fh else None
+    except (OSError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        raise StepError(f"{path.name} is not a readable archive: {exc}") from None
+    if raw is None:
+        raise StepError(f"{path.name} has no metadata file (METADATA or PKG-INFO)")
+    message = email.parser.BytesParser().parsebytes(raw, headersonly=True)
+    return Metadata(path, str(message.get("Name", "")), str(message.get("Version", "")))
+
+
+def problems(found: list[Metadata], name: str, version: Version) -> list[str]:
+    """Every way the artifacts differ from release ``name`` ``version`` (pure)."""
+    out: list[str] = []
+    for meta in found:
+        label = meta.path.name
+        if normalize(meta.name) != normalize(name):
+            out.append(f"{label}: its metadata names {meta.name!r}, the project is {name!r}")
+        try:
+            declared = Version(meta.version)
+        except InvalidVersion:
+            out.append(f"{label}: version {meta.version!r} is not PEP 440")
+            continue
+        if declared.local is not None:
+            out.append(f"{label}: {declared} is a local version; no index accepts it")
+        if declared != version:
+            out.append(f"{label}: version {declared}, but the release is {version}")
+        from_filename = artifact_id(label)
+        if from_filename is not None and from_filename != (normalize(meta.name), declared):
+            out.append(
+                f"{label}: the file name says {from_filename[0]} {from_filename[1]}, the metadata {meta.name} {declared}"
+            )
+    return out
+
+
+def twine_check(paths: list[Path]) -> str | None:
+    """Run ``twine check --strict``; its output when it fails, else None."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**scrubbed_env(os.environ), "NO_COLOR": "1"},
+    )
+    if proc.returncode == 0:
+        return None
+    return (proc.stdout + proc.stderr).strip()
+
+
+def check(paths: list[Path], name: str, version: Version, extra: list[str] | None = None) -> None:
+    """Raise a StepError listing every problem with ``paths`` as release ``name`` ``version``."""
+    found = [read_metadata(p) for p in paths]
+    issues = list(extra or []) + problems(found, name, version)
+    twine = twine_check(paths)
+    if twine is not None:
+        issues.append("twine check --strict failed:\n" + twine)
+    if issues:
+        raise StepError(
+            f"check: {len(issues)} problem(s) with {', '.join(p.name for p in paths)}:\n"
+            + "\n".join(f"  - {i}" for i in issues),
+            hint="fix them and build again (release build); nothing was uploaded",
+        )

@@ -1,0 +1,333 @@
+"""The announce step: a GitHub Release whose notes are the version's changelog section.
+
+Talks to the REST API with the standard library only. The token comes from ``GITHUB_TOKEN``
+and goes into one request header, never onto a command line, into a message or a log; it is
+an unredirected header, so a redirect to another host does not carry it along.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from . import bump, changelog, git
+from .config import Config
+from .errors import StepError, UsageError
+from .retry import GaveUp, from_env, retry
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+TIMEOUT = 30.0
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+_REMOTE = re.compile(
+    r"""^(?:
+        [a-z][a-z0-9+.-]*://(?:[^/@]+@)?[^/]+/   # https://[cred@]host/  ssh://git@host[:port]/
+      | [^@/:]+@[^:/]+:                          # git@host:
+    )(?P<path>[^?#]+?)(?:\.git)?/?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def parse_remote(url: str) -> str | None:
+    """``owner/name`` from a remote URL (https, ssh or scp-like), or None when it has none.
+
+    =========================================  ==============
+    remote URL                                 repository
+    =========================================  ==============
+    ``https://github.com/o/r.git``             ``o/r``
+    ``https://x-access-token:T@github.com/o/r``  ``o/r``
+    ``git@github.com:o/r.git``                 ``o/r``
+    ``ssh://git@github.com:22/o/r``            ``o/r``
+    ``/srv/git/r.git`` (a path)                None
+    =========================================  ==============
+    """
+    match = _REMOTE.match(url.strip())
+    if match is None:
+        return None
+    parts = [p for p in match.group("path").split("/") if p]
+    if len(parts) != 2:
+        return None
+    return "/".join(parts)
+
+
+def _origin_url(project: Path) -> str | None:
+    repo = git.open_repo(project)
+    try:
+        return str(repo.remote("origin").url)
+    except ValueError:
+        return None
+
+
+def repository(project: Path, environ: Mapping[str, str]) -> str:
+    """The ``owner/name`` to release in: ``GITHUB_REPOSITORY``, else the ``origin`` remote."""
+    slug = environ.get("GITHUB_REPOSITORY", "").strip()
+    if slug:
+        if parse_remote(f"https://host/{slug}") != slug:
+            raise UsageError(
+                f"GITHUB_REPOSITORY={slug!r} is not owner/name",
+                hint="set GITHUB_REPOSITORY=owner/name, or unset it to use the origin remote",
+            )
+        return slug
+    url = _origin_url(project)
+    parsed = parse_remote(url) if url else None
+    if parsed is None:
+        where = (
+            "has no origin remote" if url is None else "has an origin remote that is not owner/name"
+        )
+        raise UsageError(
+            f"cannot tell the GitHub repository: {project} {where}",
+            hint="set GITHUB_REPOSITORY=owner/name",
+        )
+    return parsed
+
+
+def api_url(environ: Mapping[str, str]) -> str:
+    """The API base, ``GITHUB_API_URL`` or api.github.com; plain http only on loopback."""
+    url = environ.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+    parts = urllib.parse.urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in _LOOPBACK
+    if parts.scheme != "https" and not local:
+        raise UsageError(
+            f"GITHUB_API_URL={url!r} is not an https URL; the token would travel in clear text",
+            hint="use https://, or unset GITHUB_API_URL for https://api.github.com",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            "GITHUB_API_URL carries credentials", hint="put the token in GITHUB_TOKEN instead"
+        )
+    return url.rstrip("/")
+
+
+def token(environ: Mapping[str, str]) -> str:
+    """``GITHUB_TOKEN``; exit 2 when it is unset."""
+    value = environ.get("GITHUB_TOKEN", "").strip()
+    if not value:
+        raise UsageError(
+            "GITHUB_TOKEN is not set",
+            hint="in GitHub Actions: env: GITHUB_TOKEN: ${{ github.token }} with "
+            "permissions: contents: write; elsewhere a token that may write releases",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What the GitHub Release of one tag should say."""
+
+    tag: str
+    name: str
+    body: str
+    prerelease: bool
+
+    def payload(self) -> dict[str, Any]:
+        """The fields the API takes for create and update."""
+        return {"name": self.name, "body": self.body, "prerelease": self.prerelease}
+
+
+def version_of_tag(tag: str, tag_format: str) -> Version:
+    """The version a tag names under ``tag_format``; exit 2 when it names none."""
+    prefix, _, suffix = tag_format.partition("{version}")
+    middle = tag[len(prefix) : len(tag) - len(suffix)] if suffix else tag[len(prefix) :]
+    ok = tag.startswith(prefix) and tag.endswith(suffix) and middle
+    try:
+        if ok:
+            return Version(middle)
+    except InvalidVersion:
+        pass
+    raise UsageError(
+        f"tag {tag!r} does not name a version under tag-format {tag_format!r}",
+        hint=f"give a tag like {tag_format.format(version='1.2.3')}",
+    )
+
+
+def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
+    """The release notes of ``tag``: its version's changelog section (pure but for the read)."""
+    version = version or version_of_tag(tag, config.tag_format)
+    log = changelog.find(config.project, config.changelog)
+    if log is None or not log.is_file():
+        body = f"Release {version}."
+    else:
+        text = log.read_text(encoding="utf-8")
+        section = changelog.section(text, str(version))
+        if section is None:
+            raise UsageError(
+                f"{log.name} has no section for {version}",
+                hint=f"add a '## [{version}]' section, or release with release bump",
+            )
+        body = section
+    return Notes(tag=tag, name=tag, body=body, prerelease=version.is_prerelease)
+
+
+class _Transient(Exception):
+    """A 5xx answer or a connection error: worth another try."""
+
+
+Opener = Callable[[urllib.request.Request, float], Any]
+
+
+def _open(request: urllib.request.Request, timeout: float) -> Any:
+    return urllib.request.urlopen(request, timeout=timeout)
+
+
+class Client:
+    """A minimal GitHub REST client: JSON in and out, retries what is transient."""
+
+    def __init__(
+        self,
+        base: str,
+        secret: str,
+        *,
+        environ: Mapping[str, str] | None = None,
+        opener: Opener = _open,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base = base.rstrip("/")
+        self._secret = secret
+        self._backoff = from_env(
+            environ or {}, timeout_var="RELEASE_GITHUB_TIMEOUT", default_timeout=30.0
+        )
+        self._opener = opener
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"Client({self.base!r})"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the token, should a server echo it, replaced by ``***``."""
+        return text.replace(self._secret, "***")
+
+    def _once(self, method: str, path: str, data: bytes | None) -> tuple[int, Any]:
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Accept", "application/vnd.github+json")
+        request.add_header("X-GitHub-Api-Version", API_VERSION)
+        request.add_header("User-Agent", "releasekit")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        request.add_unredirected_header("Authorization", f"Bearer {self._secret}")
+        try:
+            with self._opener(request, TIMEOUT) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+            exc.close()
+            if status >= 500:
+                raise _Transient(f"{method} {path} answered {status}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise _Transient(f"{method} {path} failed: {reason}") from None
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            body = None
+        return status, body
+
+    def request(self, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
+        """Send one request; returns the status and the decoded JSON body (or None)."""
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        try:
+            return retry(
+                lambda: self._once(method, path, data),
+                transient=lambda exc: isinstance(exc, _Transient),
+                backoff=self._backoff,
+                sleep=self._sleep,
+            )
+        except GaveUp as exc:
+            raise StepError(
+                self.scrub(f"announce: GitHub did not answer: {exc.last}"),
+                hint="check GITHUB_API_URL and the network, then run release github-release again",
+            ) from None
+
+
+def _fail(client: Client, status: int, body: Any, what: str) -> StepError:
+    message = body.get("message") if isinstance(body, dict) else None
+    detail = client.scrub(f"{status} {message}" if message else str(status))
+    hint = "run release github-release again"
+    if status in (401, 403, 404):
+        hint = (
+            "the token may not write releases here: in GitHub Actions grant the job "
+            "permissions: contents: write; check GITHUB_REPOSITORY"
+        )
+    return StepError(f"announce: GitHub refused to {what}: {detail}", hint=hint)
+
+
+def _quote(part: str) -> str:
+    return urllib.parse.quote(part, safe="")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``announce`` did: ``created``, ``updated`` or ``unchanged``, and the release page."""
+
+    action: str
+    url: str
+
+
+def announce(client: Client, repo: str, release: Notes) -> Outcome:
+    """Create the GitHub Release of ``release.tag``, or update the one that exists."""
+    owner, name = (_quote(p) for p in repo.split("/"))
+    base = f"/repos/{owner}/{name}"
+    tag = _quote(release.tag)
+    status, body = client.request("GET", f"{base}/git/ref/tags/{tag}")
+    if status == 404:
+        raise UsageError(
+            f"tag {release.tag} is not on GitHub ({repo})",
+            hint=f"push it first: git push origin {release.tag}",
+        )
+    if status != 200:
+        raise _fail(client, status, body, f"read tag {release.tag}")
+    for attempt in range(2):
+        outcome = _create_or_update(client, base, tag, release, retried=attempt > 0)
+        if outcome is not None:
+            return outcome
+    raise _fail(client, 422, None, f"create the release of {release.tag}")  # pragma: no cover
+
+
+def _create_or_update(
+    client: Client, base: str, tag: str, release: Notes, *, retried: bool
+) -> Outcome | None:
+    """One round of read, then update or create; None when a create raced another one."""
+    status, body = client.request("GET", f"{base}/releases/tags/{tag}")
+    if status == 200 and isinstance(body, dict):
+        current = {k: body.get(k) for k in ("name", "body", "prerelease")}
+        url = str(body.get("html_url", ""))
+        if current == release.payload():
+            return Outcome("unchanged", url)
+        status, body = client.request("PATCH", f"{base}/releases/{body['id']}", release.payload())
+        if status != 200:
+            raise _fail(client, status, body, f"update the release of {release.tag}")
+        return Outcome("updated", str(body.get("html_url", url)))
+    if status != 404:
+        raise _fail(client, status, body, f"read the release of {release.tag}")
+    payload = {"tag_name": release.tag, "draft": False, **release.payload()}
+    status, body = client.request("POST", f"{base}/releases", payload)
+    if status == 422 and not retried:
+        # it exists after all: a retried POST that had gone through, or a concurrent run
+        return None
+    if status != 201 or not isinstance(body, dict):
+        raise _fail(client, status, body, f"create the release of {release.tag}")
+    return Outcome("created", str(body.get("html_url", "")))
+
+
+def run(config: Config, tag: str | None, environ: Mapping[str, str]) -> tuple[Notes, str, Outcome]:
+    """``release github-release``: every input is checked before the first request."""
+    repo = repository(config.project, environ)
+    base = api_url(environ)
+    secret = token(environ)
+    version = None
+    if tag is None:
+        version = bump.read_state(config).current
+        tag = config.tag(version)
+    release = notes(config, tag, version=version)
+    outcome = announce(Client(base, secret, environ=environ), repo, release)
+    return release, repo, outcome

@@ -1,0 +1,223 @@
+"""What a package index holds: its PEP 503 simple pages, read with retries, and file hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import requests
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from .errors import StepError
+from .retry import Backoff, GaveUp, retry
+
+TIMEOUT = 30.0
+_USER_AGENT = "releasekit (+https://pypi.org/project/releasekit/)"
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One file link on a project page."""
+
+    filename: str
+    url: str
+    sha256: str | None
+
+
+class Unavailable(Exception):
+    """The index could not be reached or answered 5xx: worth another try."""
+
+
+def normalize(name: str) -> str:
+    """The PEP 503 normalized project name."""
+    return canonicalize_name(name)
+
+
+def project_url(index_url: str, name: str) -> str:
+    """The simple page of project ``name``."""
+    base = index_url if index_url.endswith("/") else index_url + "/"
+    return f"{base}{normalize(name)}/"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def parse_project_page(html: str, page_url: str) -> dict[str, IndexFile]:
+    """Every file linked from a simple project page, by file name (pure)."""
+    parser = _Links()
+    parser.feed(html)
+    files: dict[str, IndexFile] = {}
+    for href in parser.hrefs:
+        url, _, fragment = urljoin(page_url, href).partition("#")
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        if not filename:
+            continue
+        match = re.search(r"(?:^|&)sha256=([0-9a-fA-F]{64})(?:&|$)", fragment)
+        files[filename] = IndexFile(filename, url, match.group(1).lower() if match else None)
+    return files
+
+
+def artifact_id(filename: str) -> tuple[str, Version] | None:
+    """The normalized name and version a wheel or sdist file name declares, else None (pure)."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            return str(name), version
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            return str(name), version
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    return None
+
+
+def files_of(names: Iterable[str], project: str, version: Version) -> list[str]:
+    """Those file names that are distributions of ``project`` at ``version`` (pure)."""
+    wanted = (normalize(project), version)
+    return sorted(n for n in names if artifact_id(n) == wanted)
+
+
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a local file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """The hex sha256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _session() -> requests.Session:
+    session = requests.Session()
+    session.headers["User-Agent"] = _USER_AGENT
+    return session
+
+
+def _get(session: requests.Session, url: str, accept: str) -> requests.Response | None:
+    """GET ``url``, following redirects only within its host; None when it is not there.
+
+    A redirect to another host is how pypiserver falls back to PyPI for projects it does not
+    have: for us that means "not on this index".
+    """
+    host = urlsplit(url).netloc
+    for _ in range(5):
+        try:
+            resp = session.get(
+                url, headers={"Accept": accept}, timeout=TIMEOUT, allow_redirects=False
+            )
+        except requests.ConnectionError as exc:
+            raise Unavailable(f"cannot connect to {url}: {_reason(exc)}") from exc
+        except requests.Timeout as exc:
+            raise Unavailable(f"{url} did not answer within {TIMEOUT:g}s") from exc
+        if resp.is_redirect:
+            location = urljoin(url, resp.headers.get("Location", ""))
+            if urlsplit(location).netloc != host:
+                return None
+            url = location
+            continue
+        if resp.status_code == 404:
+            return None
+        if resp.status_code >= 500:
+            raise Unavailable(f"{url} answered {resp.status_code} {resp.reason}")
+        if resp.status_code >= 400:
+            raise StepError(
+                f"{url} answered {resp.status_code} {resp.reason}",
+                hint="check the index URL (--index-url) and that the index is readable",
+            )
+        return resp
+    raise StepError(f"{url} redirects too often")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out"):
+        if marker in text:
+            return marker
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def read_project(index_url: str, name: str) -> dict[str, IndexFile]:
+    """One look at the project's simple page: its files by name ({} when it has none).
+
+    Links without a ``#sha256=`` fragment are downloaded and hashed, so every entry has one.
+    """
+    url = project_url(index_url, name)
+    with _session() as session:
+        resp = _get(session, url, "text/html")
+        if resp is None:
+            return {}
+        files = parse_project_page(resp.text, resp.url or url)
+        for filename, entry in list(files.items()):
+            if entry.sha256 is None:
+                data = _download(session, entry.url)
+                files[filename] = IndexFile(filename, entry.url, sha256_bytes(data))
+        return files
+
+
+def _download(session: requests.Session, url: str) -> bytes:
+    resp = _get(session, url, "*/*")
+    if resp is None:
+        raise StepError(f"the index lists {url} but does not serve it")
+    return resp.content
+
+
+def download(url: str) -> bytes:
+    """The bytes of one file on the index."""
+    with _session() as session:
+        return _download(session, url)
+
+
+def is_transient(exc: Exception) -> bool:
+    """Whether an error from this module is worth another try."""
+    return isinstance(exc, Unavailable)
+
+
+def with_retries(
+    action: Callable[[], dict[str, IndexFile]],
+    backoff: Backoff,
+    what: str,
+    on_retry: Callable[[Exception, float], None] | None = None,
+) -> dict[str, IndexFile]:
+    """Run an index read with retries; give up with a StepError naming ``what``."""
+    try:
+        return retry(action, transient=is_transient, backoff=backoff, on_retry=on_retry)
+    except GaveUp as exc:
+        raise StepError(
+            f"could not {what}: {exc.last} (gave up after {exc.attempts} attempts in {exc.elapsed:.0f}s)",
+            hint="check that the index is running and the URL is right; RELEASE_RETRY_TIMEOUT sets how long to keep trying",
+        ) from None
+
+
+def is_up(index_url: str) -> bool:
+    """Whether the simple index answers at all (one quick try)."""
+    try:
+        with _session() as session:
+            resp = session.get(index_url, timeout=5, allow_redirects=True)
+    except requests.RequestException:
+        return False
+    return resp.status_code < 500

@@ -1,0 +1,167 @@
+"""Preflight: read the facts a release depends on, then decide (pure) what would refuse it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything preflight looks at, read beforehand so that deciding is pure."""
+
+    dirty: tuple[str, ...]
+    branch: str | None
+    release_branch: str
+    upstream: str | None
+    behind: bool
+    tag: str
+    tag_local: str | None
+    tag_remote: str | None
+    head: str
+    resume: bool
+    on_index: tuple[str, ...]
+    index_problem: str | None
+    credentials: str | None
+    needs_credentials: bool
+    identity_problem: str | None
+    sources_problem: str | None
+    remote: str | None
+    push: bool
+
+
+@dataclass(frozen=True)
+class Check:
+    """One preflight check: its name, whether it passed, and what to do when it did not."""
+
+    name: str
+    ok: bool
+    message: str
+    hint: str = ""
+
+
+def decide(f: Facts) -> tuple[Check, ...]:
+    """Every check, passed or not; a release goes ahead only when all pass.
+
+    In a resumed release (HEAD already carries the release tag) the tag is expected to
+    exist locally, and files already on the index are finished by the upload step.
+    """
+    checks = [
+        Check(
+            "version sources",
+            f.sources_problem is None,
+            f.sources_problem or "all version sources agree",
+            "make the version sources agree (release bump rewrites them together)",
+        ),
+        Check(
+            "clean work tree",
+            not f.dirty,
+            "no uncommitted changes"
+            if not f.dirty
+            else f"uncommitted changes: {', '.join(f.dirty[:5])}"
+            + (f" and {len(f.dirty) - 5} more" if len(f.dirty) > 5 else ""),
+            "commit or stash them (git stash -u), then run again",
+        ),
+    ]
+    if f.branch is None:
+        checks.append(
+            Check(
+                "branch",
+                False,
+                "HEAD is detached",
+                f"check out the release branch: git switch {f.release_branch}",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "branch",
+                f.branch == f.release_branch,
+                f"on {f.branch}"
+                if f.branch == f.release_branch
+                else f"on branch {f.branch}, not the release branch {f.release_branch}",
+                f"git switch {f.release_branch}, or set [tool.release] branch",
+            )
+        )
+    if f.push:
+        checks.append(
+            Check(
+                "upstream",
+                f.upstream is not None and not f.behind,
+                "no upstream branch to push to"
+                if f.upstream is None
+                else (f"behind {f.upstream}" if f.behind else f"up to date with {f.upstream}"),
+                "git pull --rebase, then run again"
+                if f.behind
+                else f"git push -u origin {f.release_branch}, or pass --no-push",
+            )
+        )
+    if f.resume:
+        checks.append(Check("tag", True, f"resuming: HEAD carries {f.tag}"))
+    else:
+        checks.append(
+            Check(
+                "tag",
+                f.tag_local is None,
+                f"tag {f.tag} is free locally"
+                if f.tag_local is None
+                else f"tag {f.tag} already exists locally",
+                f"pick another version, or delete the tag: git tag -d {f.tag}",
+            )
+        )
+    if f.push and f.remote is not None:
+        clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
+        checks.append(
+            Check(
+                "remote tag",
+                not clash,
+                f"tag {f.tag} already exists on {f.remote}"
+                if clash
+                else (
+                    f"tag {f.tag} is on {f.remote}"
+                    if f.tag_remote
+                    else f"tag {f.tag} is free on {f.remote}"
+                ),
+                f"pick another version; the remote's {f.tag} is {str(f.tag_remote)[:12]}",
+            )
+        )
+    if f.index_problem is not None:
+        checks.append(Check("index", False, f.index_problem, "check the index URL and network"))
+    else:
+        taken = bool(f.on_index) and not f.resume
+        checks.append(
+            Check(
+                "index",
+                not taken,
+                f"the index already has {', '.join(f.on_index)}"
+                if taken
+                else (
+                    "the version is not on the index yet"
+                    if not f.on_index
+                    else f"on the index already: {', '.join(f.on_index)}"
+                ),
+                "pick another version: an index never takes the same version twice",
+            )
+        )
+    checks.append(
+        Check(
+            "credentials",
+            f.credentials is not None or not f.needs_credentials,
+            f.credentials or ("none needed" if not f.needs_credentials else "no credentials found"),
+            "set TWINE_USERNAME and TWINE_PASSWORD (or TWINE_PASSWORD with a token), "
+            "add the index to ~/.pypirc, or use Trusted Publishing in GitHub Actions",
+        )
+    )
+    checks.append(
+        Check(
+            "git identity",
+            f.identity_problem is None,
+            f.identity_problem or "git knows who you are",
+            'git config user.name "Your Name" && git config user.email you@example.com',
+        )
+    )
+    return tuple(checks)
+
+
+def failures(checks: tuple[Check, ...]) -> tuple[Check, ...]:
+    """The checks that did not pass."""
+    return tuple(c for c in checks if not c.ok)

@@ -1,0 +1,259 @@
+"""``release publish``: upload through twine, never the same file twice, retrying what is transient.
+
+Credentials are whatever twine resolves (``TWINE_USERNAME``/``TWINE_PASSWORD``, keyring,
+``.pypirc``, and on PyPI inside GitHub Actions, Trusted Publishing); twine runs in this
+process, so no secret is ever put on a command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from twine import exceptions as twine_exceptions
+from twine.package import PackageFile
+from twine.repository import Repository
+from twine.settings import Settings
+
+from . import index
+from .errors import StepError, UsageError
+from .retry import Backoff, GaveUp, retry
+from .targets import Target
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with one local file, given what the index holds."""
+
+    path: Path
+    sha256: str
+    action: str
+    """``upload``, ``present`` (same name and sha256 already there) or ``conflict``."""
+    remote_sha256: str | None = None
+
+
+def decide(local: dict[Path, str], remote: dict[str, index.IndexFile]) -> list[Decision]:
+    """Per file: upload it, count it as uploaded, or refuse it (pure).
+
+    ============================  ==========
+    on the index                  action
+    ============================  ==========
+    no file of that name          upload
+    that name, same sha256        present
+    that name, other sha256       conflict
+    ============================  ==========
+    """
+    out = []
+    for path, sha in local.items():
+        there = remote.get(path.name)
+        if there is None:
+            out.append(Decision(path, sha, "upload"))
+        elif there.sha256 == sha:
+            out.append(Decision(path, sha, "present", there.sha256))
+        else:
+            out.append(Decision(path, sha, "conflict", there.sha256))
+    return out
+
+
+def conflict_error(conflicts: list[Decision], index_url: str) -> StepError:
+    """The error for files whose name is taken on the index by other content."""
+    lines = [
+        f"{d.path.name}: the index has sha256 {d.remote_sha256}, the local file has {d.sha256}"
+        for d in conflicts
+    ]
+    return StepError(
+        f"{index_url} already has different files under the same name(s); nothing was uploaded:\n  "
+        + "\n  ".join(lines),
+        hint="an index never forgets a file name: release a new version (release bump patch)",
+    )
+
+
+class _ServerError(Exception):
+    """The index answered 5xx: worth another try."""
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, (_ServerError, requests.ConnectionError, requests.Timeout))
+
+
+def twine_settings(target: Target) -> Settings:
+    """twine's own settings for ``target``, with credentials as twine resolves them."""
+    parser = argparse.ArgumentParser(add_help=False)
+    Settings.register_argparse_arguments(parser)  # reads TWINE_* from the environment
+    ns = parser.parse_args(["--non-interactive", "--disable-progress-bar"])
+    if target.twine_repository:
+        ns.repository, ns.repository_url = target.twine_repository, None
+    else:
+        ns.repository, ns.repository_url = "pypi", target.upload_url
+    try:
+        return Settings.from_argparse(ns)
+    except twine_exceptions.TwineException as exc:
+        raise UsageError(f"twine cannot use {target.upload_url}: {exc}") from None
+
+
+def open_repository(target: Target) -> Repository:
+    """An authenticated twine Repository for ``target``.
+
+    Without credentials, PyPI and TestPyPI are refused; another index gets an anonymous
+    upload (pypiserver with ``-a .`` needs none; one that does answers 401/403, reported
+    with a hint).
+    """
+    settings = twine_settings(target)
+    try:
+        return settings.create_repository()
+    except twine_exceptions.NonInteractive:
+        if target.is_pypi:
+            raise UsageError(
+                f"no credentials for {target.name}",
+                hint="set TWINE_PASSWORD to an API token (TWINE_USERNAME=__token__), or publish from GitHub Actions with 'permissions: id-token: write' for Trusted Publishing",
+            ) from None
+    except twine_exceptions.TrustedPublishingFailure as exc:
+        raise StepError(
+            f"Trusted Publishing failed: {exc}",
+            hint="register this workflow as a trusted publisher on the index, or set TWINE_PASSWORD",
+        ) from None
+    except twine_exceptions.TwineException as exc:
+        raise UsageError(f"twine cannot use {target.upload_url}: {exc}") from None
+    repo = Repository(target.upload_url, None, None, disable_progress_bar=True)
+    repo.set_certificate_authority(settings.cacert)
+    repo.set_client_certificate(settings.client_cert)
+    return repo
+
+
+def _upload_once(repo: Repository, package: PackageFile) -> requests.Response:
+    resp = repo.upload(package, max_redirects=1)  # one attempt: our retry loop does the rest
+    if resp.status_code >= 500:
+        raise _ServerError(f"{resp.status_code} {resp.reason}")
+    return resp
+
+
+def _response_error(path: Path, resp: requests.Response, target: Target) -> StepError:
+    body = " ".join((resp.text or "").split())[:300]
+    hint = None
+    if resp.status_code in (401, 403):
+        hint = "check the credentials: TWINE_USERNAME and TWINE_PASSWORD, keyring, or .pypirc"
+    elif resp.is_redirect:
+        hint = "the upload URL redirects: pass the URL it redirects to"
+    return StepError(
+        f"upload of {path.name} to {target.upload_url} failed: {resp.status_code} {resp.reason}"
+        + (f": {body}" if body else ""),
+        hint=hint,
+    )
+
+
+@dataclass(frozen=True)
+class Published:
+    """Per file: ``uploaded`` or ``present``."""
+
+    outcomes: tuple[tuple[Path, str], ...]
+
+
+def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = print) -> Published:
+    """Upload ``files`` to ``target``: what the index holds already is skipped, conflicts refused."""
+    local = {p: index.sha256_file(p) for p in files}
+    names = {index.artifact_id(p.name) for p in files}
+
+    def say_retry(exc: Exception, wait: float) -> None:
+        echo(f"  {_short(exc)}; trying again in {wait:.1f}s")
+
+    def remote() -> dict[str, index.IndexFile]:
+        found: dict[str, index.IndexFile] = {}
+        for project in sorted({ident[0] for ident in names if ident is not None}):
+            found.update(
+                index.with_retries(
+                    functools.partial(index.read_project, target.index_url, project),
+                    backoff,
+                    f"read {target.index_url}",
+                    say_retry,
+                )
+            )
+        return found
+
+    decisions = decide(local, remote())
+    conflicts = [d for d in decisions if d.action == "conflict"]
+    if conflicts:
+        raise conflict_error(conflicts, target.index_url)
+    outcomes: list[tuple[Path, str]] = []
+    pending = [d for d in decisions if d.action == "upload"]
+    for d in decisions:
+        if d.action == "present":
+            echo(f"{d.path.name}: already on the index with the same sha256; not uploaded again")
+            outcomes.append((d.path, "present"))
+    if pending:
+        repo = open_repository(target)
+        try:
+            for d in pending:
+                outcomes.append((d.path, _upload(repo, d, target, backoff, echo, say_retry)))
+        finally:
+            repo.close()
+    _confirm(local, remote(), target, echo)
+    return Published(tuple(outcomes))
+
+
+def _upload(
+    repo: Repository,
+    d: Decision,
+    target: Target,
+    backoff: Backoff,
+    echo: Echo,
+    say_retry: Callable[[Exception, float], None],
+) -> str:
+    try:
+        package = PackageFile.from_filename(str(d.path), None)
+    except twine_exceptions.TwineException as exc:
+        raise UsageError(f"{d.path.name} is not a distribution twine can upload: {exc}") from None
+    try:
+        resp = retry(
+            lambda: _upload_once(repo, package),
+            transient=_transient,
+            backoff=backoff,
+            on_retry=say_retry,
+        )
+    except GaveUp as exc:
+        raise StepError(
+            f"upload of {d.path.name} to {target.upload_url} failed: {_short(exc.last)} (gave up after {exc.attempts} attempts in {exc.elapsed:.0f}s)",
+            hint="check that the index is up; run the same command again to resume (files already there are skipped); RELEASE_RETRY_TIMEOUT sets the bound",
+        ) from None
+    if resp.status_code in (400, 409):
+        # someone (or an earlier attempt whose answer was lost) uploaded it meanwhile
+        ident = index.artifact_id(d.path.name)
+        name = ident[0] if ident else package.safe_name
+        there = index.read_project(target.index_url, name).get(d.path.name)
+        if there is not None and there.sha256 == d.sha256:
+            echo(f"{d.path.name}: already on the index with the same sha256; not uploaded again")
+            return "present"
+        if there is not None:
+            raise conflict_error(
+                [Decision(d.path, d.sha256, "conflict", there.sha256)], target.index_url
+            )
+    if resp.status_code != 200 or resp.is_redirect:
+        raise _response_error(d.path, resp, target)
+    echo(f"{d.path.name}: uploaded (sha256 {d.sha256})")
+    return "uploaded"
+
+
+def _short(exc: Exception) -> str:
+    if isinstance(exc, requests.ConnectionError):
+        return "cannot connect" + (": Connection refused" if "refused" in str(exc) else "")
+    return str(exc)
+
+
+def _confirm(
+    local: dict[Path, str], remote: dict[str, index.IndexFile], target: Target, echo: Echo
+) -> None:
+    """Probe again after uploading: each file is listed with our sha256, or not yet listed."""
+    for path, sha in local.items():
+        there = remote.get(path.name)
+        if there is None:
+            echo(f"{path.name}: not listed on {target.index_url} yet (indexes may lag)")
+        elif there.sha256 != sha:
+            raise StepError(
+                f"after the upload {target.index_url} lists {path.name} with sha256 {there.sha256}, not {sha}",
+                hint="the index changed the file or another upload raced this one; do not release this version",
+            )

@@ -1,0 +1,369 @@
+"""``release verify``: install the release from the index alone into a fresh venv, and use it.
+
+"From the index alone" must hold on machines whose pip or uv configuration adds indexes or
+find-links: the installer runs with every ``PIP_*``/``UV_*`` variable removed, pip with
+``--isolated`` and ``PIP_CONFIG_FILE`` set to the null device (which makes pip skip its
+global, user and site files), uv with ``--no-config``, and both with an explicit index.
+The release itself is installed with ``--no-deps --require-hashes`` against the hashes the
+index lists, so the file installed is one the index serves; its dependencies come next, from
+the index plus the configured extra index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from . import index
+from .build import scrubbed_env
+from .errors import StepError, UsageError
+from .retry import Backoff, GaveUp, retry
+
+Echo = Callable[[str], None]
+STEP_TIMEOUT = 600.0
+SCRIPT_TIMEOUT = 60.0
+_DROP_PREFIXES = ("PIP_", "UV_")
+_DROP = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX")
+
+_INSPECT = """
+import json, sys
+from importlib import metadata
+d = metadata.distribution(sys.argv[1])
+print(json.dumps({
+    "version": d.version,
+    "files": [str(f) for f in (d.files or [])],
+    "scripts": sorted(ep.name for ep in d.entry_points if ep.group == "console_scripts"),
+    "requires": d.requires or [],
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Installer:
+    """``uv`` (with the path of its executable) or ``pip``."""
+
+    kind: str
+    uv: str | None = None
+
+
+def choose_installer(environ: Mapping[str, str], which: Callable[[str], str | None]) -> Installer:
+    """uv when it is on PATH, else pip; ``RELEASE_INSTALLER=uv|pip`` decides instead."""
+    wanted = environ.get("RELEASE_INSTALLER", "").strip().lower()
+    if wanted not in ("", "uv", "pip"):
+        raise UsageError(f"RELEASE_INSTALLER={wanted!r} is neither uv nor pip")
+    uv = which("uv")
+    if wanted == "uv" and uv is None:
+        raise UsageError(
+            "RELEASE_INSTALLER=uv but uv is not on PATH",
+            hint="install uv, or unset RELEASE_INSTALLER",
+        )
+    if wanted == "pip" or uv is None:
+        return Installer("pip")
+    return Installer("uv", uv)
+
+
+def isolated_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The installer's environment: no pip/uv settings, no credentials, no config files (pure)."""
+    env = {
+        k: v
+        for k, v in scrubbed_env(environ).items()
+        if not k.startswith(_DROP_PREFIXES) and k not in _DROP
+    }
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["UV_NO_CONFIG"] = "1"
+    return env
+
+
+def venv_python(venv: Path) -> Path:
+    """The interpreter of a virtual environment."""
+    if sys.platform == "win32":  # pragma: no cover
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def venv_script(venv: Path, name: str) -> Path:
+    """A console script installed into a virtual environment."""
+    if sys.platform == "win32":  # pragma: no cover
+        return venv / "Scripts" / f"{name}.exe"
+    return venv / "bin" / name
+
+
+def venv_command(installer: Installer, venv: Path, python: str = sys.executable) -> list[str]:
+    """The command that creates a fresh virtual environment (pure)."""
+    if installer.uv is not None:
+        return [installer.uv, "venv", "--no-config", "--quiet", "--python", python, str(venv)]
+    return [python, "-m", "venv", str(venv)]
+
+
+def install_command(
+    installer: Installer,
+    python: Path,
+    args: list[str],
+    index_url: str,
+    extra_index_url: str | None = None,
+) -> list[str]:
+    """An install from ``index_url`` (and ``extra_index_url``) and nowhere else (pure)."""
+    if installer.uv is not None:
+        cmd = [installer.uv, "pip", "install", "--no-config", "--no-cache", "--python", str(python)]
+    else:
+        cmd = [str(python), "-m", "pip", "--isolated", "install", "--no-cache-dir", "--no-input"]
+    cmd += ["--index-url", index_url]
+    if extra_index_url:
+        cmd += ["--extra-index-url", extra_index_url]
+    return cmd + args
+
+
+def hashed_requirement(name: str, version: Version, hashes: list[str]) -> str:
+    """A requirements-file line pinning ``name==version`` to the given sha256 hashes (pure)."""
+    return " ".join([f"{name}=={version}", *(f"--hash=sha256:{h}" for h in sorted(hashes))])
+
+
+def runtime_requirements(requires: list[str]) -> list[str]:
+    """The dependencies a plain install needs: extras' and other platforms' dropped (pure)."""
+    out = []
+    for line in requires:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            raise StepError(f"the installed metadata has an invalid requirement {line!r}") from None
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue
+        req.marker = None
+        out.append(str(req))
+    return out
+
+
+def top_level_modules(files: list[str]) -> list[str]:
+    """The importable top-level names among a distribution's RECORD paths (pure).
+
+    ``pkg/__init__.py`` and ``ns/sub/mod.py`` give ``pkg`` and ``ns``; ``mod.py`` and
+    ``_ext.cpython-311-x86_64-linux-gnu.so`` give ``mod`` and ``_ext``; metadata
+    directories, scripts outside site-packages and ``.pth`` files give nothing.
+    """
+    found: set[str] = set()
+    for path in files:
+        parts = path.replace("\\", "/").split("/")
+        first = parts[0]
+        if first in ("..", "", "__pycache__") or first.endswith(
+            (".dist-info", ".data", ".egg-info")
+        ):
+            continue
+        if len(parts) == 1:
+            stem, dot, _ = first.partition(".")
+            if not dot or not first.endswith((".py", ".so", ".pyd")):
+                continue
+            name = stem
+        else:
+            name = first
+        if name.isidentifier() and not name.startswith("__editable__"):
+            found.add(name)
+    return sorted(found)
+
+
+def _run(
+    what: str, cmd: list[str], env: Mapping[str, str], cwd: Path, timeout: float = STEP_TIMEOUT
+) -> str:
+    """Run one verify step; a failure is a StepError carrying the step's output."""
+    try:
+        proc = subprocess.run(
+            cmd,
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise StepError(f"verify: {what} did not finish within {timeout:g}s") from None
+    except OSError as exc:
+        raise StepError(f"verify: {what} could not start: {exc}") from None
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip().splitlines()
+        raise StepError(
+            f"verify: {what} failed (exit status {proc.returncode}):\n" + "\n".join(output[-40:]),
+            hint="the release on the index is broken: fix it and release a new version",
+        )
+    return proc.stdout
+
+
+class _NotListed(Exception):
+    """The index does not list (all of) the release yet."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What verify found: the files checked and the modules and scripts it ran."""
+
+    files: tuple[str, ...]
+    modules: tuple[str, ...]
+    scripts: tuple[str, ...]
+    installer: str
+
+
+def wait_for_release(
+    index_url: str,
+    name: str,
+    version: Version,
+    expected: list[str],
+    backoff: Backoff,
+    echo: Echo,
+) -> dict[str, index.IndexFile]:
+    """Poll until the index lists ``name`` ``version`` (and every file in ``expected``)."""
+
+    def look() -> dict[str, index.IndexFile]:
+        files = index.read_project(index_url, name)
+        listed = index.files_of(files, name, version)
+        missing = [f for f in expected if f not in listed]
+        if not listed or missing:
+            raise _NotListed(", ".join(missing) if missing else f"{name} {version}")
+        return {f: files[f] for f in listed}
+
+    def say(exc: Exception, wait: float) -> None:
+        what = "not listed yet" if isinstance(exc, _NotListed) else str(exc)
+        echo(f"  {name} {version}: {what}; looking again in {wait:.1f}s")
+
+    try:
+        return retry(
+            look,
+            transient=lambda e: isinstance(e, (_NotListed, index.Unavailable)),
+            backoff=backoff,
+            on_retry=say,
+        )
+    except GaveUp as exc:
+        what = f"does not list {exc.last}" if isinstance(exc.last, _NotListed) else str(exc.last)
+        raise StepError(
+            f"verify: {index_url} {what} after {exc.elapsed:.0f}s",
+            hint="was it uploaded (release publish)? RELEASE_VERIFY_TIMEOUT sets how long to wait",
+        ) from None
+
+
+def check_hashes(
+    listed: dict[str, index.IndexFile], local: dict[str, str], echo: Echo
+) -> list[str]:
+    """Download every listed file; its sha256 must match the index's and the local artifact's."""
+    problems = []
+    for filename, entry in sorted(listed.items()):
+        served = index.sha256_bytes(index.download(entry.url))
+        if entry.sha256 is not None and served != entry.sha256:
+            problems.append(
+                f"{filename}: the index lists sha256 {entry.sha256} but serves {served}"
+            )
+        if filename in local and served != local[filename]:
+            problems.append(
+                f"{filename}: the index serves sha256 {served}, the local file is {local[filename]}"
+            )
+    if problems:
+        raise StepError(
+            "verify: the files on the index are not the ones built:\n  " + "\n  ".join(problems),
+            hint="do not announce this release; find out what uploaded those files",
+        )
+    if local:
+        echo(f"  sha256 of {len(local)} file(s) on the index match the local artifacts")
+    else:
+        echo(f"  sha256 of {len(listed)} file(s) served match what the index lists")
+    return sorted(listed)
+
+
+def verify(
+    index_url: str,
+    name: str,
+    version: Version,
+    *,
+    local: list[Path],
+    extra_index_url: str | None,
+    backoff: Backoff,
+    echo: Echo = print,
+    environ: Mapping[str, str] | None = None,
+) -> Verified:
+    """Wait for the release on the index, check its files, install it alone and use it."""
+    environ = os.environ if environ is None else environ
+    installer = choose_installer(environ, shutil.which)
+    local_hashes = {p.name: index.sha256_file(p) for p in local}
+    echo(f"verify: {name} {version} from {index_url}")
+    listed = wait_for_release(index_url, name, version, sorted(local_hashes), backoff, echo)
+    echo(f"  listed: {', '.join(sorted(listed))}")
+    files = check_hashes(listed, local_hashes, echo)
+    env = isolated_env(environ)
+    with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
+        venv, work = Path(tmp, "venv"), Path(tmp, "work")
+        work.mkdir()
+        _run("creating a virtual environment", venv_command(installer, venv), env, work)
+        python = venv_python(venv)
+        reqfile = Path(tmp, "requirements.txt")
+        hashes = [e.sha256 for e in listed.values() if e.sha256]
+        reqfile.write_text(hashed_requirement(name, version, hashes) + "\n")
+        _run(
+            f"installing {name}=={version} from {index_url} alone",
+            install_command(
+                installer, python, ["--no-deps", "--require-hashes", "-r", str(reqfile)], index_url
+            ),
+            env,
+            work,
+        )
+        info = json.loads(
+            _run(
+                "reading the installed metadata",
+                [str(python), "-I", "-c", _INSPECT, name],
+                env,
+                work,
+            )
+        )
+        try:
+            installed = Version(info["version"])
+        except InvalidVersion:
+            installed = None
+        if installed != version:
+            raise StepError(
+                f"verify: asked for {name}=={version}, the environment has {info['version']}"
+            )
+        echo(f"  installed {name} {installed} into a fresh virtual environment ({installer.kind})")
+        deps = runtime_requirements(list(info["requires"]))
+        if deps:
+            where = index_url + (f" and {extra_index_url}" if extra_index_url else "")
+            _run(
+                f"installing the dependencies ({', '.join(deps)}) from {where}",
+                install_command(installer, python, deps, index_url, extra_index_url),
+                env,
+                work,
+            )
+            echo(f"  dependencies installed: {', '.join(deps)}")
+        modules = top_level_modules(list(info["files"]))
+        for module in modules:
+            _run(
+                f"import {module}",
+                [
+                    str(python),
+                    "-I",
+                    "-c",
+                    "import importlib, sys; importlib.import_module(sys.argv[1])",
+                    module,
+                ],
+                env,
+                work,
+            )
+            echo(f"  import {module}: ok")
+        scripts = list(info["scripts"])
+        for script in scripts:
+            _run(
+                f"{script} --help",
+                [str(venv_script(venv, script)), "--help"],
+                env,
+                work,
+                SCRIPT_TIMEOUT,
+            )
+            echo(f"  {script} --help: ok")
+        if not modules and not scripts:
+            echo("  nothing to import or run: the distribution has no modules or console scripts")
+    return Verified(tuple(files), tuple(modules), tuple(scripts), installer.kind)

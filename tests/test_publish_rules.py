@@ -1,0 +1,291 @@
+"""Pure decisions of build/check/publish/verify: table-driven, no fixtures, no I/O."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from release import targets
+from release.build import build_command, build_env
+from release.check import Metadata, problems
+from release.config import Config
+from release.errors import UsageError
+from release.index import IndexFile, artifact_id, files_of, parse_project_page
+from release.publish import decide
+from release.retry import Backoff, GaveUp, from_env, retry
+from release.verify import (
+    Installer,
+    choose_installer,
+    hashed_requirement,
+    install_command,
+    isolated_env,
+    runtime_requirements,
+    top_level_modules,
+)
+
+CFG = Config(project=Path("/p"))
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "configured", "expected"),
+    [
+        (None, {}, None, ("local", "http://127.0.0.1:8765/", "http://127.0.0.1:8765/simple/")),
+        ("pypi", {}, None, ("pypi", "https://upload.pypi.org/legacy/", "https://pypi.org/simple/")),
+        (
+            None,
+            {"RELEASE_REPOSITORY": "testpypi"},
+            "pypi",
+            ("testpypi", "https://test.pypi.org/legacy/", "https://test.pypi.org/simple/"),
+        ),
+        (None, {}, "pypi", ("pypi", "https://upload.pypi.org/legacy/", "https://pypi.org/simple/")),
+        (
+            "http://127.0.0.1:9000",
+            {"RELEASE_REPOSITORY": "pypi"},
+            None,
+            ("url", "http://127.0.0.1:9000/", "http://127.0.0.1:9000/simple/"),
+        ),
+        (
+            "https://pkgs.example.com/legacy/",
+            {},
+            None,
+            ("url", "https://pkgs.example.com/legacy/", "https://pkgs.example.com/simple/"),
+        ),
+    ],
+)
+def test_target_resolution(flag, env, configured, expected) -> None:
+    config = Config(project=Path("/p"), repository=configured)
+    target = targets.resolve(config, repository=flag, environ=env)
+    assert (target.name, target.upload_url, target.index_url) == expected
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "configured", "expected"),
+    [
+        ("http://i/+simple", {"RELEASE_INDEX_URL": "http://e/"}, "http://c/", "http://i/+simple/"),
+        (None, {"RELEASE_INDEX_URL": "http://e/simple/"}, "http://c/", "http://e/simple/"),
+        (None, {}, "http://c/root/+simple/", "http://c/root/+simple/"),
+    ],
+)
+def test_index_url_resolution(flag, env, configured, expected) -> None:
+    config = Config(project=Path("/p"), repository="http://up/", index_url=configured)
+    assert targets.resolve(config, index_url=flag, environ=env).index_url == expected
+
+
+@pytest.mark.parametrize("value", ["pypy", "ftp://host/", "http://user:secret@host/", "http://"])
+def test_bad_repository_is_a_usage_error(value) -> None:
+    with pytest.raises(UsageError) as info:
+        targets.resolve(CFG, repository=value, environ={})
+    assert "secret" not in info.value.message
+
+
+def test_extra_index_url_may_be_a_file_url() -> None:
+    config = Config(project=Path("/p"), extra_index_url="file:///opt/simple")
+    assert targets.extra_index_url(config, {}) == "file:///opt/simple/"
+    assert (
+        targets.extra_index_url(config, {"RELEASE_EXTRA_INDEX_URL": "http://x/s"}) == "http://x/s/"
+    )
+
+
+def test_backoff_schedule_doubles_up_to_the_cap() -> None:
+    delays = Backoff(delay=0.5, factor=2, max_delay=3).delays()
+    assert [next(delays) for _ in range(6)] == [0.5, 1, 2, 3, 3, 3]
+
+
+def test_retry_is_bounded_and_stops_at_a_permanent_error() -> None:
+    now = [0.0]
+    calls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def flaky() -> int:
+        calls.append(now[0])
+        raise ConnectionError("down")
+
+    with pytest.raises(GaveUp) as info:
+        retry(
+            flaky,
+            transient=lambda e: isinstance(e, ConnectionError),
+            backoff=Backoff(delay=1, factor=2, max_delay=4, timeout=10),
+            sleep=sleep,
+            clock=lambda: now[0],
+        )
+    assert calls == [0, 1, 3, 7, 10]  # the last wait is cut to end at the deadline
+    assert info.value.attempts == 5
+
+    def permanent() -> int:
+        raise ValueError("4xx")
+
+    with pytest.raises(ValueError):
+        retry(permanent, transient=lambda e: False, backoff=Backoff(), sleep=sleep)
+
+
+def test_backoff_from_env_refuses_nonsense() -> None:
+    assert from_env({"RELEASE_X": "2.5"}, timeout_var="RELEASE_X", default_timeout=9).timeout == 2.5
+    with pytest.raises(UsageError):
+        from_env({"RELEASE_RETRY_DELAY": "soon"}, timeout_var="RELEASE_X", default_timeout=9)
+
+
+PAGE = """<!DOCTYPE html><html><body><h1>Links for demo</h1>
+<a href="../../packages/demo-1.0.tar.gz#sha256=AAAA{pad}">demo-1.0.tar.gz</a>
+<a href="https://files.example/demo-1.0-py3-none-any.whl#md5=00&amp;sha256=bbbb{pad}">x</a>
+<a href="/files/demo%2B-1.1.zip">demo-1.1.zip</a>
+</body></html>""".format(pad="0" * 60)
+
+
+def test_parse_simple_page_links_and_hashes() -> None:
+    files = parse_project_page(PAGE, "http://idx/simple/demo/")
+    assert files == {
+        "demo-1.0.tar.gz": IndexFile(
+            "demo-1.0.tar.gz", "http://idx/packages/demo-1.0.tar.gz", "aaaa" + "0" * 60
+        ),
+        "demo-1.0-py3-none-any.whl": IndexFile(
+            "demo-1.0-py3-none-any.whl",
+            "https://files.example/demo-1.0-py3-none-any.whl",
+            "bbbb" + "0" * 60,
+        ),
+        "demo+-1.1.zip": IndexFile("demo+-1.1.zip", "http://idx/files/demo%2B-1.1.zip", None),
+    }
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected"),
+    [
+        ("pub_hatch_cli-1.0.0-py3-none-any.whl", ("pub-hatch-cli", Version("1.0.0"))),
+        ("pub_hatch_cli-1.0.0.tar.gz", ("pub-hatch-cli", Version("1.0.0"))),
+        ("Pub.Hatch-1.0rc1.zip", ("pub-hatch", Version("1.0rc1"))),
+        ("pub-1.0.0.exe", None),
+        ("nonsense.whl", None),
+    ],
+)
+def test_artifact_id(filename, expected) -> None:
+    assert artifact_id(filename) == expected
+
+
+def test_files_of_picks_one_release() -> None:
+    names = ["a-1.0.tar.gz", "a-1.0-py3-none-any.whl", "a-1.0.1.tar.gz", "b-1.0.tar.gz"]
+    assert files_of(names, "A", Version("1.0")) == ["a-1.0-py3-none-any.whl", "a-1.0.tar.gz"]
+
+
+def test_decide_upload_present_conflict() -> None:
+    local = {Path("a.whl"): "1" * 64, Path("a.tar.gz"): "2" * 64, Path("b.whl"): "3" * 64}
+    remote = {
+        "a.whl": IndexFile("a.whl", "u", "1" * 64),
+        "a.tar.gz": IndexFile("a.tar.gz", "u", "9" * 64),
+    }
+    actions = {d.path.name: (d.action, d.remote_sha256) for d in decide(local, remote)}
+    assert actions == {
+        "a.whl": ("present", "1" * 64),
+        "a.tar.gz": ("conflict", "9" * 64),
+        "b.whl": ("upload", None),
+    }
+
+
+def test_check_problems_names_each_mismatch() -> None:
+    found = [
+        Metadata(Path("demo-1.0-py3-none-any.whl"), "Demo", "1.0"),
+        Metadata(Path("demo-1.0.tar.gz"), "other", "1.0+local"),
+    ]
+    issues = problems(found, "demo", Version("1.0"))
+    assert issues == [
+        "demo-1.0.tar.gz: its metadata names 'other', the project is 'demo'",
+        "demo-1.0.tar.gz: 1.0+local is a local version; no index accepts it",
+        "demo-1.0.tar.gz: version 1.0+local, but the release is 1.0",
+        "demo-1.0.tar.gz: the file name says demo 1.0, the metadata other 1.0+local",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("isolated", "uv", "tail"),
+    [
+        (True, "/bin/uv", ["--installer", "uv", "src"]),
+        (True, None, ["src"]),
+        (False, "/bin/uv", ["--no-isolation", "src"]),
+    ],
+)
+def test_build_command(isolated, uv, tail) -> None:
+    cmd = build_command(Path("src"), Path("out"), isolated=isolated, uv=uv, python="py")
+    assert cmd == ["py", "-m", "build", "--outdir", "out", *tail]
+
+
+def test_build_env_has_the_epoch_and_no_secrets() -> None:
+    env = build_env({"TWINE_PASSWORD": "s", "PATH": "/bin", "SOURCE_DATE_EPOCH": "1"}, 42)
+    assert env == {"PATH": "/bin", "SOURCE_DATE_EPOCH": "42"}
+
+
+def test_installer_choice() -> None:
+    def which(name: str) -> str | None:
+        return "/bin/uv"
+
+    assert choose_installer({}, which) == Installer("uv", "/bin/uv")
+    assert choose_installer({"RELEASE_INSTALLER": "pip"}, which) == Installer("pip")
+    assert choose_installer({}, lambda name: None) == Installer("pip")
+    with pytest.raises(UsageError):
+        choose_installer({"RELEASE_INSTALLER": "uv"}, lambda name: None)
+
+
+def test_isolated_env_drops_installer_settings_and_secrets() -> None:
+    env = isolated_env(
+        {
+            "PATH": "/bin",
+            "PIP_FIND_LINKS": "/opt/wheels",
+            "PIP_EXTRA_INDEX_URL": "file:///x",
+            "UV_INDEX_URL": "http://x",
+            "TWINE_PASSWORD": "s",
+            "PYTHONPATH": "/src",
+        }
+    )
+    assert env == {
+        "PATH": "/bin",
+        "PIP_CONFIG_FILE": "/dev/null",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "UV_NO_CONFIG": "1",
+    }
+
+
+def test_install_commands_name_one_index() -> None:
+    pip = install_command(Installer("pip"), Path("py"), ["x==1"], "http://i/simple/")
+    assert pip == [
+        "py", "-m", "pip", "--isolated", "install", "--no-cache-dir", "--no-input",
+        "--index-url", "http://i/simple/", "x==1",
+    ]  # fmt: skip
+    uv = install_command(Installer("uv", "uv"), Path("py"), ["x==1"], "http://i/", "http://e/")
+    assert uv == [
+        "uv", "pip", "install", "--no-config", "--no-cache", "--python", "py",
+        "--index-url", "http://i/", "--extra-index-url", "http://e/", "x==1",
+    ]  # fmt: skip
+
+
+def test_hashed_requirement() -> None:
+    line = hashed_requirement("demo", Version("1.0"), ["bb", "aa"])
+    assert line == "demo==1.0 --hash=sha256:aa --hash=sha256:bb"
+
+
+def test_runtime_requirements_drop_extras_and_other_platforms() -> None:
+    requires = [
+        "pub-hatch-cli>=1.0",
+        'pytest; extra == "test"',
+        'tomli>=2; python_version < "3"',
+        "rich[jupyter]==13.*",
+    ]
+    assert runtime_requirements(requires) == ["pub-hatch-cli>=1.0", "rich[jupyter]==13.*"]
+
+
+def test_top_level_modules_from_record_paths() -> None:
+    files = [
+        "pkg/__init__.py",
+        "pkg/sub/mod.py",
+        "ns/part/mod.py",
+        "single.py",
+        "_ext.cpython-311-x86_64-linux-gnu.so",
+        "pkg-1.0.dist-info/METADATA",
+        "pkg-1.0.data/scripts/x",
+        "../../../bin/pkg-cli",
+        "__pycache__/single.cpython-311.pyc",
+        "pkg.pth",
+        "__editable__.pkg-1.0.pth",
+        "not-a-module/data.txt",
+    ]
+    assert top_level_modules(files) == ["_ext", "ns", "pkg", "single"]

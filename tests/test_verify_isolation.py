@@ -1,0 +1,90 @@
+"""verify installs from the index alone, whatever pip and uv configuration the machine has."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import build_dist, commit_all, copy_package
+
+from release.verify import (
+    Installer,
+    install_command,
+    isolated_env,
+    venv_command,
+    venv_python,
+)
+
+
+@pytest.fixture(scope="module")
+def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pub-hatch-cli 7.0.0 in a find-links directory and a file:// simple index, not on our index."""
+    top = tmp_path_factory.mktemp("elsewhere")
+    root = copy_package("pub-hatch-cli", top)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', 'version = "7.0.0"'))
+    commit_all(root, "7.0.0", init=True)
+    links = top / "links"
+    build_dist(root, links)
+    page = top / "simple" / "pub-hatch-cli"
+    page.mkdir(parents=True)
+    wheel = next(links.glob("*.whl"))
+    shutil.copy(wheel, page / wheel.name)
+    (page / "index.html").write_text(f'<a href="{wheel.name}">{wheel.name}</a>\n')
+    return top
+
+
+def hostile_environment(top: Path, home: Path) -> dict[str, str]:
+    """Every way pip and uv can be told about more places to install from."""
+    conf = top / "pip.conf"
+    conf.write_text(f"[global]\nfind-links = {top / 'links'}\n")
+    user_conf = home / ".config" / "pip" / "pip.conf"
+    user_conf.parent.mkdir(parents=True, exist_ok=True)
+    user_conf.write_text(f"[global]\nextra-index-url = {(top / 'simple').as_uri()}\n")
+    return {
+        **os.environ,
+        "HOME": str(home),
+        "PIP_FIND_LINKS": str(top / "links"),
+        "PIP_EXTRA_INDEX_URL": (top / "simple").as_uri(),
+        "PIP_CONFIG_FILE": str(conf),
+        "UV_FIND_LINKS": str(top / "links"),
+        "UV_EXTRA_INDEX_URL": (top / "simple").as_uri(),
+        "UV_INDEX": (top / "simple").as_uri(),
+    }
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("kind", ["pip", "uv"])
+def test_a_version_only_in_the_machine_config_is_not_found(
+    kind, elsewhere, fresh_index, tmp_path
+) -> None:
+    uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    if kind == "uv" and uv is None:
+        pytest.skip("uv is not installed")
+    installer = Installer(kind, uv if kind == "uv" else None)
+    hostile = hostile_environment(elsewhere, tmp_path / "home")
+    (tmp_path / "uv.toml").write_text(f'find-links = ["{elsewhere / "links"}"]\n')
+    env = isolated_env(hostile)
+    venv = tmp_path / "venv"
+    assert run(venv_command(installer, venv), env, tmp_path).returncode == 0
+    python = venv_python(venv)
+
+    isolated = install_command(installer, python, ["pub-hatch-cli==7.0.0"], fresh_index.index_url)
+    proc = run(isolated, env, tmp_path)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "7.0.0" in proc.stdout + proc.stderr
+
+    # the control: the same machine configuration, not isolated, finds it
+    if kind == "pip":
+        plain = [str(python), "-m", "pip", "install", "--index-url", fresh_index.index_url]
+    else:
+        plain = [str(uv), "pip", "install", "--python", str(python)]
+    proc = run([*plain, "pub-hatch-cli==7.0.0"], hostile, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
