@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,8 +20,10 @@ from . import (
     check,
     config,
     github,
+    pipeline,
     project,
     publish,
+    rehearsal,
     retry,
     scaffold,
     server,
@@ -29,6 +32,7 @@ from . import (
 )
 from .errors import ReleaseError, StepError, UsageError
 from .index import artifact_id
+from .progress import Reporter
 from .version import PARTS, check_publishable
 from .version import parse as parse_version
 
@@ -223,6 +227,84 @@ def _cmd_serve_index(args: argparse.Namespace) -> int:
     raise StepError(f"pypiserver stopped by itself (status {code})")
 
 
+def _ship_options(args: argparse.Namespace, **extra: object) -> pipeline.Options:
+    rerun = "release " + " ".join(shlex.quote(a) for a in (args.argv or []))
+    return pipeline.Options(
+        part=args.part,
+        repository=args.repository,
+        index_url=args.index_url,
+        push=False if args.no_push else None,
+        rerun=rerun.strip(),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _cmd_ship(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    options = _ship_options(
+        args, dry_run=args.dry_run, keep=args.keep, isolated=not args.no_isolation
+    )
+    target = targets.resolve(
+        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
+    )
+    reporter = Reporter()
+    try:
+        if target.name == "local" and not args.dry_run:
+            rehearsed = rehearsal.rehearse(cfg, options, reporter, os.environ)
+            result = rehearsed.result
+            reporter.summary()
+            files = ", ".join(p.name for p in result.files)
+            print(
+                f"rehearsal passed: {result.name} {result.version} would be released as "
+                f"{result.tag}: {files} (rehearsed against a local index, {result.index_url})"
+            )
+            return 0
+        result = pipeline.ship(cfg, options, reporter, os.environ)
+    except ReleaseError:
+        reporter.summary()
+        raise
+    if args.dry_run:
+        print(f"dry run: {result.name} {result.version} ({result.tag}) to {target.describe()}")
+    elif result.already:
+        print(f"already released: {result.name} {result.version} ({result.tag}); nothing to do")
+    else:
+        reporter.summary()
+        files = ", ".join(p.name for p in result.files)
+        print(
+            f"released {result.name} {result.version} ({result.tag}): {files} on {result.index_url}"
+        )
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ)
+    print(f"project:     {s.name} ({cfg.project})")
+    print(f"version:     {s.current}")
+    if s.resume:
+        print(f"next:        {s.version} (HEAD carries {s.tag}: ship would resume)")
+    else:
+        print(f"next:        {s.version or 'cannot compute'} (--part {args.part})")
+    print(f"tag:         {s.tag or '-'}")
+    print(f"on index:    {', '.join(s.on_index) or 'no files of that version'}")
+    print(f"work tree:   {'clean' if not s.dirty else f'{len(s.dirty)} uncommitted change(s)'}")
+    print(f"target:      {s.target.describe()} (from {s.target.source})")
+    print(
+        f"credentials: {s.credentials or ('none needed' if s.target.name == 'local' else 'none found')}"
+    )
+    print("checks:")
+    for c in s.checks:
+        print(f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.message}")
+    if s.complete:
+        print("ship would do nothing: that release is complete")
+    elif s.refusals:
+        print(f"ship would refuse: {len(s.refusals)} check(s) failed")
+    else:
+        for line in pipeline.plan_lines(s, _ship_options(args, dry_run=True)):
+            print(f"ship would {line}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="release", description="Release tasks for Python packages.")
@@ -349,12 +431,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="overwrite files that differ")
     p.set_defaults(func=_cmd_init)
+
+    for command, helptext in (
+        ("ship", "release: preflight, bump, build, check, upload, verify, push"),
+        ("status", "what ship would do, and why it would refuse"),
+    ):
+        p = sub.add_parser(command, help=helptext)
+        p.add_argument(
+            "--part", default="patch", choices=PARTS, help="what to bump (default: patch)"
+        )
+        p.add_argument("--repository", metavar="R", help=targets.CHOICES)
+        p.add_argument("--index-url", metavar="URL", help="the simple index verify installs from")
+        p.add_argument("--no-push", action="store_true", help="do not push the commit and tag")
+        if command == "ship":
+            p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+            p.add_argument("--keep", action="store_true", help="keep the rehearsal's directories")
+            p.add_argument(
+                "--no-isolation",
+                action="store_true",
+                help="build with the backends installed here instead of an isolated environment",
+            )
+        p.set_defaults(func=_cmd_ship if command == "ship" else _cmd_status)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return int(args.func(args))
     except ReleaseError as exc:

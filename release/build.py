@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import git
+from . import git, tools
 from .config import Config
 from .errors import StepError, UsageError
 
@@ -103,7 +103,7 @@ def build(
     dirty = git.is_dirty(repo)
     sub = _project_subdir(git.root(repo), config.project)
     outdir = (outdir or config.project / "dist").resolve()
-    uv = shutil.which("uv") if isolated else None
+    uv = tools.which("uv") if isolated else None
     with tempfile.TemporaryDirectory(prefix="release-build-") as tmp:
         checkout = Path(tmp, "src")
         git.clone_at(repo, sha, checkout)

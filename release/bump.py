@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import Version
@@ -180,10 +180,12 @@ def check_git(plan: BumpPlan) -> None:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What ``execute`` did."""
+    """What ``execute`` did: the commit and tag it made, and the files' bytes before."""
 
     plan: BumpPlan
     commit: str | None
+    originals: Mapping[Path, bytes] = field(default_factory=dict)
+    tagged: bool = False
 
 
 def execute(plan: BumpPlan) -> Outcome:
@@ -193,19 +195,31 @@ def execute(plan: BumpPlan) -> Outcome:
     if plan.files:
         write_atomic(plan.files)
     if not plan.commit and not plan.tag:
-        return Outcome(plan, None)
+        return Outcome(plan, None, originals)
     repo = git.open_repo(plan.root)
-    sha = None
+    outcome = Outcome(plan, None, originals)
     try:
         if plan.commit:
             sha = git.commit_paths(repo, plan.files, commit_message(plan.current, plan.target))
+            outcome = Outcome(plan, sha, originals)
         if plan.tag:
             git.create_tag(repo, plan.tag, f"Release {plan.target}")
+            outcome = Outcome(plan, outcome.commit, originals, tagged=True)
     except BaseException:
-        if sha is not None:
-            git.undo_commit(repo, sha)
-        if originals:
-            write_atomic(originals)
-            git.restore_index(repo, originals)
+        rollback(outcome)
         raise
-    return Outcome(plan, sha)
+    return outcome
+
+
+def rollback(outcome: Outcome) -> None:
+    """Undo a bump: delete its tag, drop its commit, and put back every file's bytes."""
+    plan = outcome.plan
+    repo = git.open_repo(plan.root) if (outcome.commit or outcome.tagged) else None
+    if repo is not None and outcome.tagged and plan.tag and git.tag_exists(repo, plan.tag):
+        git.delete_tag(repo, plan.tag)
+    if repo is not None and outcome.commit is not None:
+        git.undo_commit(repo, outcome.commit)
+    if outcome.originals:
+        write_atomic(outcome.originals)
+        if plan.commit:
+            git.restore_index(git.open_repo(plan.root), outcome.originals)

@@ -76,3 +76,8 @@ def write_atomic(files: Mapping[Path, bytes]) -> None:
             if path not in replaced:
                 tmp.unlink(missing_ok=True)
         raise
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write one file atomically (created if missing): readers see the old bytes or the new."""
+    os.replace(_write_temp(path, data), path)

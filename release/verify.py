@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from . import index
+from . import index, tools
 from .build import scrubbed_env
 from .errors import StepError, UsageError
 from .retry import Backoff, GaveUp, retry
@@ -289,7 +288,7 @@ def verify(
 ) -> Verified:
     """Wait for the release on the index, check its files, install it alone and use it."""
     environ = os.environ if environ is None else environ
-    installer = choose_installer(environ, shutil.which)
+    installer = choose_installer(environ, tools.which)
     local_hashes = {p.name: index.sha256_file(p) for p in local}
     echo(f"verify: {name} {version} from {index_url}")
     listed = wait_for_release(index_url, name, version, sorted(local_hashes), backoff, echo)

@@ -1,0 +1,442 @@
+"""``release ship``: preflight, bump, build, check, upload, verify, push, announce.
+
+A failure before upload rolls back the local commit and tag; a failure at or after upload
+rolls back nothing (an index never forgets a file) and the same command resumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from packaging.version import Version
+
+from . import build, bump, check, credentials, git, github, index, preflight, project, publish
+from . import retry as retry_mod
+from . import verify as verify_mod
+from .config import Config
+from .errors import ReleaseError, StepError, UsageError
+from .fsutil import write_new
+from .progress import Reporter
+from .targets import Target, resolve
+from .version import check_publishable, next_version
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked ``ship`` for."""
+
+    part: str = "patch"
+    repository: str | None = None
+    index_url: str | None = None
+    push: bool | None = None
+    dry_run: bool = False
+    keep: bool = False
+    isolated: bool = True
+    rerun: str = "release ship"
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What preflight read and decided; nothing was changed to get it."""
+
+    config: Config
+    name: str
+    target: Target
+    current: Version
+    version: Version | None
+    tag: str | None
+    resume: bool
+    complete: bool
+    push: bool
+    remote: str | None
+    branch: str
+    checks: tuple[preflight.Check, ...]
+    credentials: str | None
+    dirty: tuple[str, ...]
+    on_index: tuple[str, ...]
+    problem: ReleaseError | None = None
+
+    @property
+    def refusals(self) -> tuple[preflight.Check, ...]:
+        """The checks that failed."""
+        return preflight.failures(self.checks)
+
+
+def _remote_of(repo: object, branch: str) -> tuple[str | None, str | None]:
+    up = git.upstream(repo, branch)  # type: ignore[arg-type]
+    if up is not None:
+        return up
+    names = [r.name for r in repo.remotes]  # type: ignore[attr-defined]
+    return ("origin", None) if "origin" in names else (None, None)
+
+
+def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Survey:
+    """Read everything the release depends on and decide whether it may go ahead."""
+    target = resolve(
+        config, repository=options.repository, index_url=options.index_url, environ=environ
+    )
+    push = config.push if options.push is None else options.push
+    repo = git.open_repo(config.project)
+    name = project.name_of(config)
+    sources_problem: str | None = None
+    try:
+        state = bump.read_state(config)
+        current = state.current
+    except UsageError as exc:
+        state, current, sources_problem = None, Version("0"), exc.message
+    head_tags = git.tags_at_head(repo) if repo.head.is_valid() else []
+    resume = state is not None and config.tag(current) in head_tags
+    version: Version | None
+    problem: ReleaseError | None = None
+    if resume:
+        version = current
+    elif state is None:
+        version = None
+    else:
+        try:
+            version = next_version(current, options.part)
+        except UsageError as exc:
+            version, problem = None, exc
+    if version is not None:
+        try:
+            check_publishable(version)
+        except UsageError as exc:
+            problem = exc
+    tag = config.tag(version) if version is not None else None
+    branch_now = git.current_branch(repo)
+    release_branch = git.release_branch(repo, config.branch)
+    remote, remote_branch = _remote_of(repo, branch_now or release_branch)
+    behind, tag_remote, upstream_label = False, None, None
+    remote_problem = None
+    if push and remote is not None:
+        try:
+            refs = git.remote_refs(repo, remote)
+            remote_branch = remote_branch or release_branch
+            upstream_label = f"{remote}/{remote_branch}"
+            remote_head = refs.get(f"refs/heads/{remote_branch}")
+            if remote_head is None:
+                upstream_label = None
+            else:
+                behind = not git.is_ancestor(repo, remote_head)
+            if tag:
+                tag_remote = refs.get(f"refs/tags/{tag}")
+        except ReleaseError as exc:
+            remote_problem = exc.message
+    on_index: tuple[str, ...] = ()
+    index_problem = None
+    if version is not None and not (target.name == "local" and not options.dry_run):
+        try:
+            listed = index.read_project(target.index_url, name)
+            on_index = tuple(index.files_of(listed, name, version))
+        except index.Unavailable as exc:
+            if target.name != "local":
+                index_problem = f"cannot read {target.index_url}: {exc}"
+    creds = credentials.source(target, environ)
+    dirty = tuple(git.dirty_files(repo))
+    facts = preflight.Facts(
+        dirty=dirty,
+        branch=branch_now,
+        release_branch=release_branch,
+        upstream=upstream_label,
+        behind=behind,
+        tag=tag or "(none)",
+        tag_local=git.tag_commit(repo, tag) if tag else None,
+        tag_remote=tag_remote,
+        head=git.head_sha(repo),
+        resume=resume,
+        on_index=on_index,
+        index_problem=index_problem,
+        credentials=creds,
+        needs_credentials=credentials.required(target),
+        identity_problem=git.identity_problem(repo),
+        sources_problem=sources_problem or (problem.message if problem else None),
+        remote=remote,
+        push=push,
+    )
+    checks = list(preflight.decide(facts))
+    if remote_problem:
+        checks.append(
+            preflight.Check("remote", False, remote_problem, "check the remote URL and your access")
+        )
+    state_file = _state_dir(config, tag) / "state.json" if tag else None
+    done = _read_state(state_file)
+    complete = bool(
+        resume
+        and on_index
+        and (tag_remote == git.head_sha(repo) if push else done.get("verified") is True)
+    )
+    return Survey(
+        config=config,
+        name=name,
+        target=target,
+        current=current,
+        version=version,
+        tag=tag,
+        resume=resume,
+        complete=complete,
+        push=push,
+        remote=remote,
+        branch=release_branch,
+        checks=tuple(checks),
+        credentials=creds,
+        dirty=dirty,
+        on_index=on_index,
+        problem=problem,
+    )
+
+
+def _state_dir(config: Config, tag: str | None) -> Path:
+    repo = git.open_repo(config.project)
+    return Path(repo.git_dir) / "releasekit" / (tag or "untagged")
+
+
+def _read_state(path: Path | None) -> dict[str, object]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_state(path: Path, data: Mapping[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_new(path, (json.dumps(dict(data), indent=2, sort_keys=True) + "\n").encode())
+
+
+def plan_lines(s: Survey, options: Options) -> list[str]:
+    """The steps ``ship`` would take, with concrete values, one line each."""
+    if s.version is None or s.tag is None:
+        return ["nothing: the next version cannot be computed (see the checks)"]
+    v, tag = s.version, s.tag
+    files = f"{s.name}-{v} sdist and wheel"
+    lines = []
+    if s.complete:
+        return [f"nothing: {s.name} {v} is already released ({tag} is on the index and the remote)"]
+    if s.resume:
+        lines.append(f"bump: skipped, HEAD already carries {tag} (resuming)")
+    else:
+        lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}")
+    lines.append(f"build: {files} from a clean checkout of {tag}")
+    lines.append(f"check: twine check --strict; name {s.name}, version {v}")
+    if s.target.name == "local":
+        lines.append("upload: to a throwaway local index (rehearsal in a throwaway clone)")
+    else:
+        lines.append(
+            f"upload: to {s.target.upload_url} (files already there with the same sha256 are skipped)"
+        )
+    lines.append(f"verify: install {s.name}=={v} alone from {s.target.index_url} in a fresh venv")
+    if s.push:
+        lines.append(f"push: {s.branch} and {tag} to {s.remote or 'origin'}, atomically")
+    else:
+        lines.append("push: skipped (--no-push)")
+    if s.config.github_release:
+        lines.append(f"announce: GitHub Release {tag} with the changelog section")
+    return lines
+
+
+@dataclass
+class Result:
+    """What a ship run did."""
+
+    name: str
+    version: Version
+    tag: str
+    files: list[Path] = field(default_factory=list)
+    index_url: str = ""
+    already: bool = False
+
+
+Step = Callable[[], str]
+
+
+def _refuse(s: Survey, reporter: Reporter) -> None:
+    for c in s.checks:
+        mark = "ok  " if c.ok else "FAIL"
+        reporter.line(f"  [{mark}] {c.name}: {c.message}")
+    bad = s.refusals
+    if bad:
+        if s.problem is not None and len(bad) == 1:
+            raise s.problem
+        raise UsageError(
+            "preflight refused: " + "; ".join(c.message for c in bad),
+            hint="; ".join(dict.fromkeys(c.hint for c in bad if c.hint)),
+        )
+
+
+def ship(
+    config: Config,
+    options: Options,
+    reporter: Reporter,
+    environ: Mapping[str, str] | None = None,
+) -> Result:
+    """Run the pipeline on this checkout (the target must not be ``local``)."""
+    env = os.environ if environ is None else environ
+    reporter.start("preflight", f"{config.project}")
+    s = survey(config, options, env)
+    try:
+        _refuse(s, reporter)
+    except ReleaseError:
+        reporter.finish("failed", "refused")
+        raise
+    assert s.version is not None and s.tag is not None
+    version, tag = s.version, s.tag
+    if s.complete:
+        reporter.finish("ok", "already released")
+        reporter.line(
+            f"{s.name} {version} is already released: {tag} is on the remote and its files on {s.target.index_url}"
+        )
+        reporter.line("a new release needs a new commit")
+        return Result(s.name, version, tag, index_url=s.target.index_url, already=True)
+    reporter.finish(
+        "ok",
+        f"{'resuming ' + tag if s.resume else f'{s.current} -> {version}'}, target {s.target.describe()}",
+    )
+    if options.dry_run:
+        for line in plan_lines(s, options):
+            reporter.line(f"  would {line}")
+        return Result(s.name, version, tag, index_url=s.target.index_url)
+
+    state_file = _state_dir(config, tag) / "state.json"
+    result = Result(s.name, version, tag, index_url=s.target.index_url)
+    bumped: bump.Outcome | None = None
+    uploading = False
+    step = "bump"
+    try:
+        if s.resume:
+            reporter.skip("bump", f"HEAD already carries {tag}")
+        else:
+            reporter.start("bump", f"{s.current} -> {version}")
+            plan = bump.plan(bump.read_state(config), str(version), commit=True, tag=True)
+            bumped = bump.execute(plan)
+            reporter.finish("ok", f"commit {str(bumped.commit)[:12]}, tag {tag}")
+
+        step = "build"
+        saved = _read_state(state_file)
+        repo = git.open_repo(config.project)
+        commit = git.tag_commit(repo, tag)
+        dist = state_file.parent / "dist"
+        reuse = _reusable(saved, commit, dist)
+        if reuse:
+            reporter.skip("build", f"reusing the {len(reuse)} file(s) built from {tag}")
+            files = reuse
+        else:
+            reporter.start("build", f"sdist and wheel from a clean checkout of {tag}")
+            if dist.exists():
+                shutil.rmtree(dist)
+            built = build.build(config, ref=tag, outdir=dist, isolated=options.isolated)
+            files = list(built.artifacts)
+            _write_state(
+                state_file,
+                {"commit": built.commit, "files": {p.name: index.sha256_file(p) for p in files}},
+            )
+            reporter.finish("ok", ", ".join(p.name for p in files))
+        result.files = files
+
+        step = "check"
+        reporter.start("check", "twine check --strict, name and version")
+        check.check(files, s.name, version)
+        reporter.finish("ok", f"{len(files)} file(s) are {s.name} {version}")
+
+        step = "upload"
+        uploading = True
+        reporter.start("upload", f"to {s.target.upload_url}")
+        backoff = retry_mod.from_env(env, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
+        with contextlib.redirect_stdout(reporter.stream):  # twine prints its own progress
+            published = publish.publish(files, s.target, backoff, _indent(reporter))
+        n = sum(1 for _, o in published.outcomes if o == "uploaded")
+        reporter.finish("ok", f"{n} uploaded, {len(published.outcomes) - n} already there")
+
+        step = "verify"
+        reporter.start("verify", f"install {s.name}=={version} from {s.target.index_url}")
+        vbackoff = retry_mod.from_env(
+            env, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
+        )
+        from .targets import extra_index_url
+
+        verified = verify_mod.verify(
+            s.target.index_url,
+            s.name,
+            version,
+            local=files,
+            extra_index_url=extra_index_url(config, env),
+            backoff=vbackoff,
+            echo=_indent(reporter),
+            environ=env,
+        )
+        _write_state(state_file, {**_read_state(state_file), "verified": True})
+        reporter.finish("ok", f"imported {', '.join(verified.modules) or 'nothing'}")
+
+        step = "push"
+        if s.push and s.remote is not None:
+            reporter.start("push", f"{s.branch} and {tag} to {s.remote}")
+            git.push_atomic(repo, s.remote, [f"HEAD:refs/heads/{s.branch}", f"refs/tags/{tag}"])
+            there = git.remote_refs(repo, s.remote).get(f"refs/tags/{tag}")
+            if there != commit:
+                raise StepError(f"after the push, {s.remote} has {tag} at {there}, not {commit}")
+            reporter.finish("ok", f"{s.remote} has {tag} at {str(commit)[:12]}")
+        else:
+            reporter.skip("push", "--no-push" if not s.push else "no remote")
+
+        step = "announce"
+        if config.github_release:
+            reporter.start("announce", f"GitHub Release {tag}")
+            _notes, _repo, outcome = github.run(config, tag, env)
+            reporter.finish("ok", f"{outcome.action} {outcome.url}")
+    except BaseException as exc:
+        if step != "announce":
+            reporter.finish(
+                "failed",
+                str(getattr(exc, "message", exc)).splitlines()[0]
+                if str(exc)
+                else type(exc).__name__,
+            )
+        if not uploading:
+            if bumped is not None:
+                bump.rollback(bumped)
+                shutil.rmtree(state_file.parent, ignore_errors=True)
+                reporter.line(
+                    f"rolled back: the {tag} commit and tag are gone and every file is as it was"
+                )
+            if isinstance(exc, ReleaseError):
+                raise StepError(
+                    f"{step} failed: {exc.message}",
+                    hint=(exc.hint + "; then " if exc.hint else "fix it, then ")
+                    + f"run again: {options.rerun}",
+                ) from exc
+            raise
+        if isinstance(exc, ReleaseError):
+            raise StepError(
+                f"{step} failed: {exc.message}",
+                hint=(exc.hint + "; then " if exc.hint else "")
+                + f"the upload has started, so nothing was rolled back: run the same command again to resume: {options.rerun}",
+            ) from exc
+        raise
+    return result
+
+
+def _reusable(saved: Mapping[str, object], commit: str | None, dist: Path) -> list[Path]:
+    """The artifacts an earlier run built from ``commit``, if all are still there intact."""
+    files = saved.get("files")
+    if saved.get("commit") != commit or not isinstance(files, dict) or not files:
+        return []
+    paths = [dist / str(n) for n in files]
+    if all(p.is_file() and index.sha256_file(p) == files[p.name] for p in paths):
+        return paths
+    return []
+
+
+def _indent(reporter: Reporter) -> Callable[[str], None]:
+    return lambda line: reporter.line(f"    {line.strip()}")
+
+
+def with_target(options: Options, upload_url: str, index_url: str) -> Options:
+    """``options`` aimed at a concrete index (the rehearsal's)."""
+    return replace(options, repository=upload_url, index_url=index_url)

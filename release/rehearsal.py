@@ -1,0 +1,93 @@
+"""The ``local`` target: the whole pipeline in a throwaway clone, against a throwaway index.
+
+The user's checkout, tags and remotes are never touched: the clone gets a bare repository
+of its own as ``origin`` and the embedded pypiserver as its index.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import git as gitpython
+
+from . import config as config_mod
+from . import git, server
+from .config import Config
+from .errors import GitError
+from .pipeline import Options, Result, ship, with_target
+from .progress import Reporter
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """Where the rehearsal ran, and what it released there."""
+
+    result: Result
+    workdir: Path
+    kept: bool
+
+
+def _prepare(config: Config, workdir: Path) -> Path:
+    """Clone the committed HEAD into ``workdir``, with a fresh bare repository as origin."""
+    repo = git.open_repo(config.project)
+    top = git.root(repo)
+    sub = config.project.resolve().relative_to(top.resolve())
+    bare = workdir / "remote.git"
+    clone_dir = workdir / "checkout"
+    try:
+        gitpython.Repo.init(bare, bare=True)
+        clone = gitpython.Repo.clone_from(str(top), str(clone_dir), no_hardlinks=True, quiet=True)
+        clone.delete_remote(clone.remote("origin"))
+        clone.create_remote("origin", str(bare))
+        # identity set only in the user's repository must follow into the clone
+        reader = repo.config_reader()
+        with clone.config_writer() as writer:
+            for key in ("name", "email"):
+                value = reader.get_value("user", key, "")
+                if value:
+                    writer.set_value("user", key, value)
+        if not clone.head.is_detached:
+            branch = clone.active_branch.name
+            clone.git.push("--quiet", "-u", "origin", f"{branch}:refs/heads/{branch}")
+    except gitpython.GitCommandError as exc:
+        raise GitError(f"could not set up the rehearsal clone: {exc.stderr.strip()}") from None
+    return clone_dir / sub
+
+
+def rehearse(
+    config: Config,
+    options: Options,
+    reporter: Reporter,
+    environ: Mapping[str, str],
+) -> Rehearsal:
+    """Run ``ship`` in a throwaway clone against a throwaway pypiserver."""
+    repo = git.open_repo(config.project)
+    if git.dirty_files(repo):
+        reporter.line(
+            "note: uncommitted changes are left out: the rehearsal releases the committed HEAD"
+        )
+    workdir = Path(tempfile.mkdtemp(prefix="releasekit-rehearsal-"))
+    kept = options.keep
+    try:
+        project_dir = _prepare(config, workdir)
+        reporter.line(
+            f"rehearsal: a throwaway clone in {workdir}, a throwaway index, nothing of yours is touched"
+        )
+        with server.running(workdir / "index") as srv:
+            inner = config_mod.load(project_dir)
+            result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, environ)
+    except BaseException:
+        if not kept:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            reporter.line(f"kept: {workdir} (checkout/, remote.git/, index/)")
+        raise
+    if kept:
+        reporter.line(f"kept: {workdir} (checkout/, remote.git/, index/)")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return Rehearsal(result, workdir, kept)
