@@ -10,6 +10,17 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True
 
+# Sessions that finished their work in this nox run. nox counts a *skipped* prerequisite as a
+# success, so `release` checks this set instead of trusting `requires=` alone.
+PASSED: set[str] = set()
+PIPELINES = ("release", "promote")
+
+
+def _own_posargs(session: nox.Session) -> list[str]:
+    """Posargs meant for this session: none when they were given for a release pipeline."""
+    requested = getattr(session._runner.global_config, "sessions", None) or []
+    return [] if any(name in PIPELINES for name in requested) else list(session.posargs)
+
 
 @nox.session
 def lint(session: nox.Session) -> None:
@@ -22,13 +33,26 @@ def lint(session: nox.Session) -> None:
     session.run("zizmor", "--offline", ".github")
     workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    PASSED.add("lint")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest; pass pytest options after --)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *_own_posargs(session))
+    PASSED.add("tests")
+
+
+@nox.session(requires=["lint", "tests"])
+def release(session: nox.Session) -> None:
+    """Lint, test, then release ship: a rehearsal unless a target is set: nox -s release [-- --part minor]."""
+    missing = {"lint", "tests"} - PASSED
+    if missing:
+        session.error(f"{', '.join(sorted(missing))} did not run (skipped?); refusing to release")
+    session.log("# Shipping: preflight, bump, build, check, upload, verify, push")
+    session.install(".")
+    session.run("release", "ship", *session.posargs)
 
 
 @nox.session

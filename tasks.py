@@ -106,3 +106,32 @@ def verify(
 def serve_index(c: Context, port: int = 8765, root: str = "") -> None:
     """Run a local package index (pypiserver) in the foreground: invoke serve-index."""
     _release("serve-index", "--port", str(port), *(["--root", root] if root else []))
+
+
+@task(
+    help={
+        "part": "what to bump (default: patch)",
+        "repository": "local (a rehearsal; the default), testpypi, pypi, or an upload URL",
+        "dry_run": "print the plan, change nothing",
+        "no_push": "do not push the commit and tag",
+        "project": "the project directory (default: .)",
+    }
+)
+def release(
+    c: Context,
+    part: str = "patch",
+    repository: str = "",
+    dry_run: bool = False,
+    no_push: bool = False,
+    project: str = ".",
+) -> None:
+    """Ship a release (a rehearsal against a local index unless --repository says otherwise)."""
+    flags = [f for f, on in (("--dry-run", dry_run), ("--no-push", no_push)) if on]
+    target = ["--repository", repository] if repository else []
+    _release("--project", project, "ship", "--part", part, *target, *flags)
+
+
+@task(help={"project": "the project directory (default: .)"})
+def status(c: Context, project: str = ".") -> None:
+    """Show what a release would do, and why it would refuse."""
+    _release("--project", project, "status")

@@ -50,6 +50,11 @@ def _prepare(config: Config, workdir: Path) -> Path:
                 value = reader.get_value("user", key, "")
                 if value:
                     writer.set_value("user", key, value)
+        if git.identity_problem(clone) is not None:
+            # a rehearsal needs no real identity; a real release still refuses without one
+            with clone.config_writer() as writer:
+                writer.set_value("user", "name", "releasekit rehearsal")
+                writer.set_value("user", "email", "rehearsal@localhost")
         if not clone.head.is_detached:
             branch = clone.active_branch.name
             clone.git.push("--quiet", "-u", "origin", f"{branch}:refs/heads/{branch}")
@@ -69,6 +74,11 @@ def rehearse(
     if git.dirty_files(repo):
         reporter.line(
             "note: uncommitted changes are left out: the rehearsal releases the committed HEAD"
+        )
+    problem = git.identity_problem(repo)
+    if problem:
+        reporter.line(
+            f"note: {problem}: the rehearsal uses a placeholder; a real release would refuse"
         )
     workdir = Path(tempfile.mkdtemp(prefix="releasekit-rehearsal-"))
     kept = options.keep

@@ -1,7 +1,8 @@
 """A fault-injecting HTTP proxy in front of a real index (like toxiproxy, on 127.0.0.1).
 
 Requests pass through to the real pypiserver untouched unless a fault is switched on:
-- ``fail_uploads_matching``: POST uploads whose body names a matching file get a 503;
+- ``fail_uploads_matching``: POST uploads whose body names a matching file get
+  ``fail_status`` (503 unless set);
 - ``hide_project``: the simple index answers 404 for that project's page.
 """
 
@@ -22,6 +23,7 @@ class FaultProxy:
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.fail_uploads_matching: str | None = None
+        self.fail_status = 503
         self.hide_project: str | None = None
         self.uploads: list[str] = []
         proxy = self
@@ -38,9 +40,8 @@ class FaultProxy:
                     filename = name.group(1).decode() if name else "?"
                     pattern = proxy.fail_uploads_matching
                     if pattern and re.search(pattern, filename):
-                        self.send_error(503, "injected fault")
+                        self.send_error(proxy.fail_status, "injected fault")
                         return
-                    proxy.uploads.append(filename)
                 hidden = proxy.hide_project
                 if hidden and self.path.rstrip("/").endswith(f"/simple/{hidden}"):
                     self.send_error(404, "injected fault")
@@ -50,6 +51,8 @@ class FaultProxy:
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
+                if self.command == "POST" and resp.status == 200:
+                    proxy.uploads.append(filename)
                 self.send_response(resp.status, resp.reason)
                 for key, value in resp.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):
