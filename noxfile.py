@@ -40,7 +40,7 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest; pass pytest options after --)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *_own_posargs(session))
+    session.run("pytest", "-n", "auto", *_own_posargs(session))
     PASSED.add("tests")
 
 
