@@ -64,6 +64,13 @@ def bump(session: nox.Session) -> None:
     session.run("release", "bump", *session.posargs)
 
 
+@nox.session
+def promote(session: nox.Session) -> None:
+    """Copy the release verified on TestPyPI to PyPI, byte for byte: nox -s promote [-- --from R --to R]."""
+    session.install(".")
+    session.run("release", "promote", *(session.posargs or ["--from", "testpypi", "--to", "pypi"]))
+
+
 @nox.session(name="github-release")
 def github_release(session: nox.Session) -> None:
     """Create or update the GitHub Release of a tag: nox -s github-release [-- --tag TAG]."""

@@ -30,6 +30,7 @@ from . import (
     targets,
     verify,
 )
+from . import promote as promote_mod
 from .errors import ReleaseError, StepError, UsageError
 from .index import artifact_id
 from .progress import Reporter
@@ -305,6 +306,38 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_promote(args: argparse.Namespace) -> int:
+    cfg = config.load(args.project)
+    name = project.name_of(cfg)
+    version = parse_version(args.version) if args.version else project.current(cfg).version
+    check_publishable(version)
+    tag = cfg.tag(version)
+    source = targets.resolve(cfg, repository=args.source, environ={})
+    dest = targets.resolve(cfg, repository=args.dest, environ={})
+    if source.upload_url == dest.upload_url:
+        raise UsageError("--from and --to name the same index", hint="promote between two indexes")
+    for end in (source, dest):
+        if end.name == "local":
+            server.require_running(end.index_url)
+    _echo(f"promote: {name} {version} ({tag}) from {source.describe()} to {dest.describe()}")
+    result = promote_mod.promote(
+        cfg,
+        name,
+        version,
+        tag,
+        source,
+        dest,
+        environ=os.environ,
+        echo=_echo,
+        isolated=not args.no_isolation,
+    )
+    _echo(
+        f"promoted {name} {version}: {', '.join(result.files)} "
+        f"({result.uploaded} uploaded) now on {dest.index_url}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="release", description="Release tasks for Python packages.")
@@ -431,6 +464,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="overwrite files that differ")
     p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser(
+        "promote",
+        help="copy a verified release's exact files from one index to another",
+        description="Download NAME==VERSION from --from, check each file's sha256 against a "
+        "fresh build of the tag, upload the same bytes to --to, and verify the install there.",
+    )
+    p.add_argument("--from", dest="source", required=True, metavar="R", help=targets.CHOICES)
+    p.add_argument("--to", dest="dest", required=True, metavar="R", help=targets.CHOICES)
+    p.add_argument("--version", help="the version to promote (default: the tag at HEAD)")
+    p.add_argument("--no-isolation", action="store_true", help="build with the backends here")
+    p.set_defaults(func=_cmd_promote)
 
     for command, helptext in (
         ("ship", "release: preflight, bump, build, check, upload, verify, push"),

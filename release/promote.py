@@ -1,0 +1,118 @@
+"""``release promote``: the exact files verified on one index, uploaded to another.
+
+The files are downloaded from the source index, their sha256 checked against the listing and
+against a fresh build of the tag, and only then uploaded (the same bytes) to the destination,
+where the install is verified. A mismatch is refused before anything is uploaded.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from . import build, index, publish, retry, verify
+from .config import Config
+from .errors import StepError
+from .targets import Target, extra_index_url
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """The files promoted, and how many were newly uploaded."""
+
+    files: tuple[str, ...]
+    uploaded: int
+
+
+def compare(downloaded: Mapping[str, str], fresh: Mapping[str, str]) -> list[str]:
+    """Why the downloaded files are not the fresh build's (pure); empty when they are.
+
+    ==========================================  ===========
+    file on the source index                    verdict
+    ==========================================  ===========
+    same name and sha256 in the fresh build     promotable
+    same name, other sha256                     refused
+    no file of that name in the fresh build     refused
+    ==========================================  ===========
+    """
+    problems = []
+    for name, sha in sorted(downloaded.items()):
+        if name not in fresh:
+            problems.append(f"{name}: the fresh build of the tag has no file of that name")
+        elif fresh[name] != sha:
+            problems.append(
+                f"{name}: the source index has sha256 {sha}, a fresh build of the tag gives {fresh[name]}"
+            )
+    return problems
+
+
+def promote(
+    config: Config,
+    name: str,
+    version: Version,
+    tag: str,
+    source: Target,
+    dest: Target,
+    *,
+    environ: Mapping[str, str],
+    echo: Echo = print,
+    isolated: bool = True,
+) -> Promoted:
+    """Copy ``name`` ``version`` from ``source`` to ``dest`` after checking it against ``tag``."""
+    backoff = retry.from_env(environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
+    listed = index.with_retries(
+        lambda: index.read_project(source.index_url, name), backoff, f"read {source.index_url}"
+    )
+    wanted = {f: listed[f] for f in index.files_of(listed, name, version)}
+    if not wanted:
+        raise StepError(
+            f"{source.index_url} has no files of {name} {version}",
+            hint="publish there first (release ship or release publish), then promote",
+        )
+    with tempfile.TemporaryDirectory(prefix="release-promote-") as tmp:
+        got = Path(tmp, "from-index")
+        got.mkdir()
+        downloaded: dict[str, str] = {}
+        for filename, entry in sorted(wanted.items()):
+            data = index.download(entry.url)
+            sha = index.sha256_bytes(data)
+            if entry.sha256 is not None and sha != entry.sha256:
+                raise StepError(
+                    f"{filename}: {source.index_url} lists sha256 {entry.sha256} but serves {sha}"
+                )
+            (got / filename).write_bytes(data)
+            downloaded[filename] = sha
+        echo(f"downloaded {len(downloaded)} file(s) of {name} {version} from {source.index_url}")
+        built = build.build(config, ref=tag, outdir=Path(tmp, "fresh"), isolated=isolated)
+        fresh = {p.name: index.sha256_file(p) for p in built.artifacts}
+        problems = compare(downloaded, fresh)
+        if problems:
+            raise StepError(
+                f"promote refused: the files on {source.index_url} are not what {tag} builds; "
+                "nothing was uploaded:\n  " + "\n  ".join(problems),
+                hint="release a new version, or promote only from a backend that builds reproducibly",
+            )
+        echo(f"sha256 of every file matches a fresh build of {tag}")
+        files = [got / n for n in sorted(downloaded)]
+        published = publish.publish(files, dest, backoff, echo)
+        uploaded = sum(1 for _, outcome in published.outcomes if outcome == "uploaded")
+        vbackoff = retry.from_env(
+            environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
+        )
+        verify.verify(
+            dest.index_url,
+            name,
+            version,
+            local=files,
+            extra_index_url=extra_index_url(config, environ),
+            backoff=vbackoff,
+            echo=echo,
+            environ=environ,
+        )
+    return Promoted(tuple(sorted(downloaded)), uploaded)

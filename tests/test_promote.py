@@ -1,0 +1,134 @@
+"""``release promote``: the same bytes from one real index to another, or nothing at all."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import build_dist, cli_env, commit_all, git, git_repo_of, release_cli
+
+from release.promote import compare
+from release.server import Server, running
+
+
+@pytest.fixture
+def two_indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+    with running(tmp_path_factory.mktemp("from")) as a, running(tmp_path_factory.mktemp("to")) as b:
+        yield a, b
+
+
+@pytest.fixture
+def tagged(tmp_path: Path) -> Path:
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    git(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
+    return root
+
+
+def _files(server: Server) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(server.root.iterdir()) if p.is_file()}
+
+
+def test_promote_copies_the_exact_bytes(tagged: Path, two_indexes, tmp_path: Path) -> None:
+    source, dest = two_indexes
+    build_dist(tagged, tmp_path / "dist")
+    proc = release_cli(
+        "--project",
+        str(tagged),
+        "publish",
+        "--repository",
+        source.url,
+        *[str(p) for p in (tmp_path / "dist").iterdir()],
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = release_cli(
+        "--project",
+        str(tagged),
+        "promote",
+        "--from",
+        source.url,
+        "--to",
+        dest.url,
+        "--no-isolation",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sha256 of every file matches a fresh build of v1.0.0" in proc.stdout
+    assert "import pub_hatch_cli: ok" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].startswith("promoted pub-hatch-cli 1.0.0:")
+    assert _files(dest) == _files(source)
+    assert len(_files(dest)) == 2
+    # promoting again uploads nothing
+    again = release_cli(
+        "--project",
+        str(tagged),
+        "promote",
+        "--from",
+        source.url,
+        "--to",
+        dest.url,
+        "--no-isolation",
+    )
+    assert again.returncode == 0, again.stderr
+    assert "(0 uploaded)" in again.stdout
+
+
+def test_a_file_that_differs_from_the_tag_is_refused_before_any_upload(
+    tagged: Path, two_indexes, tmp_path: Path
+) -> None:
+    source, dest = two_indexes
+    # same name and version, other content: built from a commit that is not the tag
+    other = tmp_path / "other"
+    shutil.copytree(tagged, other)
+    (other / "src" / "pub_hatch_cli" / "extra.py").write_text("X = 1\n")
+    commit_all(other, "not the release")
+    for path in build_dist(other, tmp_path / "other-dist"):
+        shutil.copy(path, source.root / path.name)
+    before = _files(source)
+    proc = release_cli(
+        "--project",
+        str(tagged),
+        "promote",
+        "--from",
+        source.url,
+        "--to",
+        dest.url,
+        "--no-isolation",
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: promote refused: the files on ")
+    assert "a fresh build of the tag gives" in proc.stderr
+    assert _files(dest) == {}
+    assert _files(source) == before
+
+
+def test_promote_needs_the_release_on_the_source(tagged: Path, two_indexes) -> None:
+    source, dest = two_indexes
+    proc = release_cli("--project", str(tagged), "promote", "--from", source.url, "--to", dest.url)
+    assert proc.returncode == 1
+    assert "has no files of pub-hatch-cli 1.0.0" in proc.stderr
+    proc = release_cli(
+        "--project",
+        str(tagged),
+        "promote",
+        "--from",
+        source.url,
+        "--to",
+        source.url,
+        env=cli_env(),
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: --from and --to name the same index")
+
+
+@pytest.mark.parametrize(
+    ("downloaded", "fresh", "problems"),
+    [
+        ({"a.whl": "1", "a.tar.gz": "2"}, {"a.whl": "1", "a.tar.gz": "2"}, 0),
+        ({"a.whl": "1"}, {"a.whl": "1", "a.tar.gz": "2"}, 0),
+        ({"a.whl": "1"}, {"a.whl": "9"}, 1),
+        ({"a.whl": "1", "b.whl": "3"}, {"a.whl": "1"}, 1),
+    ],
+)
+def test_compare(downloaded: dict[str, str], fresh: dict[str, str], problems: int) -> None:
+    assert len(compare(downloaded, fresh)) == problems
