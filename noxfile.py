@@ -111,3 +111,10 @@ def serve_index(session: nox.Session) -> None:
     """Run a local package index (pypiserver) for rehearsals: nox -s serve-index [-- --port N]."""
     session.install(".")
     session.run("release", "serve-index", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time release build+publish+verify and the rehearsal against plain tools and uv: nox -s bench."""
+    session.install(".")
+    session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,46 +1,52 @@
-"""releasekit: release tasks for Python packages."""
+"""releasekit: release tasks for Python packages.
+
+The public API is imported on first use, so that ``release --help`` and each command start
+quickly and load only what they need.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
+import importlib
+from typing import Any
 
-from .bump import BumpPlan, Outcome, State, execute, plan, read_state
-from .config import Config, load
-from .errors import (
-    ConfigError,
-    GitError,
-    ReleaseError,
-    SourceError,
-    StepError,
-    UsageError,
-    VersionError,
-)
-from .version import PARTS, next_version
-from .version import bump as bump_version
+_API = {
+    "PARTS": "version",
+    "bump_version": ("version", "bump"),
+    "next_version": "version",
+    "BumpPlan": "bump",
+    "Outcome": "bump",
+    "State": "bump",
+    "execute": "bump",
+    "plan": "bump",
+    "read_state": "bump",
+    "Config": "config",
+    "load": "config",
+    "ConfigError": "errors",
+    "GitError": "errors",
+    "ReleaseError": "errors",
+    "SourceError": "errors",
+    "StepError": "errors",
+    "UsageError": "errors",
+    "VersionError": "errors",
+    "Options": "pipeline",
+    "ship": "pipeline",
+    "survey": "pipeline",
+    "rehearse": "rehearsal",
+}
 
-try:
-    __version__ = _dist_version("releasekit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+__all__ = sorted([*_API, "__version__"])
 
-__all__ = [
-    "PARTS",
-    "BumpPlan",
-    "Config",
-    "ConfigError",
-    "GitError",
-    "Outcome",
-    "ReleaseError",
-    "SourceError",
-    "State",
-    "StepError",
-    "UsageError",
-    "VersionError",
-    "bump_version",
-    "execute",
-    "load",
-    "next_version",
-    "plan",
-    "read_state",
-]
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("releasekit")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0+unknown"
+    where = _API.get(name)
+    if where is None:
+        raise AttributeError(f"module 'release' has no attribute {name!r}")
+    module, attr = where if isinstance(where, tuple) else (where, name)
+    return getattr(importlib.import_module(f".{module}", __name__), attr)

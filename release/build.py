@@ -46,21 +46,24 @@ def build_env(environ: Mapping[str, str], epoch: int) -> dict[str, str]:
 def build_command(
     srcdir: Path, outdir: Path, *, isolated: bool, uv: str | None, python: str = sys.executable
 ) -> list[str]:
-    """The pypa build command line: sdist, then the wheel built from that sdist (pure).
+    """The build command line: sdist, then the wheel built from that sdist (pure).
 
-    ======== ===== ==========================================================
-    isolated uv    build environment
-    ======== ===== ==========================================================
-    yes      found a fresh virtual environment, requirements installed by uv
-    yes      none  a fresh virtual environment, requirements installed by pip
-    no       any   the current environment (its backends must be installed)
-    ======== ===== ==========================================================
+    ======== ===== ==============================================================
+    isolated uv    frontend and build environment
+    ======== ===== ==============================================================
+    yes      found ``uv build``: a fresh isolated environment, from uv's cache
+    yes      none  ``python -m build``: a fresh virtual environment, pip installs
+    no       any   ``python -m build --no-isolation``: the backends installed here
+    ======== ===== ==============================================================
     """
+    if isolated and uv is not None:
+        return [
+            uv, "build", "--no-config", "--quiet", "--python", python,
+            "--out-dir", str(outdir), str(srcdir),
+        ]  # fmt: skip
     cmd = [python, "-m", "build", "--outdir", str(outdir)]
     if not isolated:
         cmd.append("--no-isolation")
-    elif uv is not None:
-        cmd += ["--installer", "uv"]
     return [*cmd, str(srcdir)]
 
 

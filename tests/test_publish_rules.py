@@ -198,16 +198,31 @@ def test_check_problems_names_each_mismatch() -> None:
 
 
 @pytest.mark.parametrize(
-    ("isolated", "uv", "tail"),
+    ("isolated", "uv", "expected"),
     [
-        (True, "/bin/uv", ["--installer", "uv", "src"]),
-        (True, None, ["src"]),
-        (False, "/bin/uv", ["--no-isolation", "src"]),
+        (
+            True,
+            "/bin/uv",
+            [
+                "/bin/uv",
+                "build",
+                "--no-config",
+                "--quiet",
+                "--python",
+                "py",
+                "--out-dir",
+                "out",
+                "src",
+            ],
+        ),
+        (True, None, ["py", "-m", "build", "--outdir", "out", "src"]),
+        (False, "/bin/uv", ["py", "-m", "build", "--outdir", "out", "--no-isolation", "src"]),
     ],
 )
-def test_build_command(isolated, uv, tail) -> None:
-    cmd = build_command(Path("src"), Path("out"), isolated=isolated, uv=uv, python="py")
-    assert cmd == ["py", "-m", "build", "--outdir", "out", *tail]
+def test_build_command(isolated, uv, expected) -> None:
+    assert (
+        build_command(Path("src"), Path("out"), isolated=isolated, uv=uv, python="py") == expected
+    )
 
 
 def test_build_env_has_the_epoch_and_no_secrets() -> None:
