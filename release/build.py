@@ -133,7 +133,9 @@ def build(
                 f"build of {sha[:12]} failed:\n" + "\n".join(output[-40:]),
                 hint="fix the error above; the build runs in a clean checkout of the commit, so commit the fix first",
             )
-        made = sorted(staging.iterdir(), key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
+        # only the distributions: uv build also writes a .gitignore into its output directory
+        dists = [p for p in staging.iterdir() if p.name.endswith((".tar.gz", ".whl"))]
+        made = sorted(dists, key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
         if not made:
             raise StepError(f"build of {sha[:12]} produced no files")
         outdir.mkdir(parents=True, exist_ok=True)

@@ -98,3 +98,14 @@ def test_check_refuses_a_local_version(tmp_path) -> None:
     )
     assert proc.returncode == 2
     assert "local versions cannot be published" in proc.stderr
+
+
+def test_default_isolated_build_writes_exactly_the_distributions(tmp_path) -> None:
+    # the product default: an isolated build environment (uv build when uv is found)
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    outdir = tmp_path / "out"
+    proc = release_cli("--project", str(root), "build", "--outdir", str(outdir))
+    assert proc.returncode == 0, proc.stderr
+    expected = ["pub_hatch_cli-1.0.0-py3-none-any.whl", "pub_hatch_cli-1.0.0.tar.gz"]
+    assert sorted(p.name for p in outdir.iterdir()) == expected
+    assert sorted(Path(line).name for line in proc.stdout.splitlines()) == expected
