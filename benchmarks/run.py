@@ -56,7 +56,9 @@ def project(base: Path, version: str) -> Path:
     root = base / f"proj-{version}"
     shutil.copytree(FIXTURE, root)
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "1.0.0"', f'version = "{version}"'))
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "1.0.0"', f'version = "{version}"')
+    )
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "bench")
     git(root, "config", "user.email", "bench@localhost")
@@ -77,7 +79,18 @@ def plain(root: Path, url: str, version: str) -> None:
     run([str(tools / "twine"), "upload", "--repository-url", url, *files], root, env)
     run([sys.executable, "-m", "venv", str(work / "check")], root)
     check = work / "check" / "bin"
-    run([str(check / "pip"), "--isolated", "install", "-q", "--index-url", f"{url}simple/", f"{NAME}=={version}"], root)
+    run(
+        [
+            str(check / "pip"),
+            "--isolated",
+            "install",
+            "-q",
+            "--index-url",
+            f"{url}simple/",
+            f"{NAME}=={version}",
+        ],
+        root,
+    )
     run([str(check / "python"), "-c", f"import {MODULE}"], root)
 
 
@@ -91,7 +104,20 @@ def with_uv(root: Path, url: str, version: str) -> None:
     run([uv, "publish", "-q", "--publish-url", url, "-u", "bench", "-p", "bench", *files], root)
     run([uv, "venv", "-q", str(work / "check")], root)
     python = work / "check" / "bin" / "python"
-    run([uv, "pip", "install", "-q", "--python", str(python), "--index-url", f"{url}simple/", f"{NAME}=={version}"], root)
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(python),
+            "--index-url",
+            f"{url}simple/",
+            f"{NAME}=={version}",
+        ],
+        root,
+    )
     run([str(python), "-c", f"import {MODULE}"], root)
 
 
@@ -121,7 +147,10 @@ def main() -> None:
         "d release ship (rehearsal)": rehearsal,
     }
     times: dict[str, list[float]] = {k: [] for k in approaches}
-    with tempfile.TemporaryDirectory(prefix="releasekit-bench-") as tmp, running(Path(tmp, "index")) as index:
+    with (
+        tempfile.TemporaryDirectory(prefix="releasekit-bench-") as tmp,
+        running(Path(tmp, "index")) as index,
+    ):
         for round_no in range(args.rounds):
             for number, (label, action) in enumerate(approaches.items()):
                 version = f"1.{round_no}.{number}"

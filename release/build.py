@@ -15,9 +15,9 @@ from pathlib import Path
 from . import git, tools
 from .config import Config
 from .errors import StepError, UsageError
+from .secrets import SECRET_VARS, scrubbed_env
 
-SECRET_VARS = ("TWINE_PASSWORD", "TWINE_USERNAME", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-"""Never handed to processes that do not upload: a build backend or a package under test."""
+__all__ = ["SECRET_VARS", "Built", "build", "build_command", "build_env", "scrubbed_env"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,6 @@ class Built:
     epoch: int
     artifacts: tuple[Path, ...]
     dirty: bool
-
-
-def scrubbed_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` without upload credentials (pure)."""
-    return {k: v for k, v in environ.items() if k not in SECRET_VARS}
 
 
 def build_env(environ: Mapping[str, str], epoch: int) -> dict[str, str]:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from .build import scrubbed_env
 from .errors import StepError
 from .index import artifact_id, normalize
+from .secrets import scrubbed_env
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import requests
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -112,13 +114,28 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
-    session.headers["User-Agent"] = _USER_AGENT
-    return session
+@dataclass(frozen=True)
+class _Response:
+    url: str
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
 
 
-def _get(session: requests.Session, url: str, accept: str) -> requests.Response | None:
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Hand every redirect back to ``_get``, which decides whether to follow it."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+# the standard library, not requests: reading an index must not cost a command its start-up
+_OPENER = urllib.request.build_opener(_NoRedirects())
+
+
+def _get(url: str, accept: str) -> _Response | None:
     """GET ``url``, following redirects only within its host; None when it is not there.
 
     A redirect to another host is how pypiserver falls back to PyPI for projects it does not
@@ -126,30 +143,32 @@ def _get(session: requests.Session, url: str, accept: str) -> requests.Response 
     """
     host = urlsplit(url).netloc
     for _ in range(5):
+        request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": _USER_AGENT})
         try:
-            resp = session.get(
-                url, headers={"Accept": accept}, timeout=TIMEOUT, allow_redirects=False
-            )
-        except requests.ConnectionError as exc:
+            with _OPENER.open(request, timeout=TIMEOUT) as resp:
+                return _Response(resp.geturl() or url, resp.read())
+        except urllib.error.HTTPError as exc:
+            status, reason = exc.code, exc.reason
+            location = exc.headers.get("Location", "") if exc.headers else ""
+            exc.close()
+        except (urllib.error.URLError, http.client.HTTPException, ConnectionError) as exc:
             raise Unavailable(f"cannot connect to {url}: {_reason(exc)}") from exc
-        except requests.Timeout as exc:
+        except TimeoutError as exc:
             raise Unavailable(f"{url} did not answer within {TIMEOUT:g}s") from exc
-        if resp.is_redirect:
-            location = urljoin(url, resp.headers.get("Location", ""))
+        if status in (301, 302, 303, 307, 308):
+            location = urljoin(url, location)
             if urlsplit(location).netloc != host:
                 return None
             url = location
             continue
-        if resp.status_code == 404:
+        if status == 404:
             return None
-        if resp.status_code >= 500:
-            raise Unavailable(f"{url} answered {resp.status_code} {resp.reason}")
-        if resp.status_code >= 400:
-            raise StepError(
-                f"{url} answered {resp.status_code} {resp.reason}",
-                hint="check the index URL (--index-url) and that the index is readable",
-            )
-        return resp
+        if status >= 500:
+            raise Unavailable(f"{url} answered {status} {reason}")
+        raise StepError(
+            f"{url} answered {status} {reason}",
+            hint="check the index URL (--index-url) and that the index is readable",
+        )
     raise StepError(f"{url} redirects too often")
 
 
@@ -167,29 +186,22 @@ def read_project(index_url: str, name: str) -> dict[str, IndexFile]:
     Links without a ``#sha256=`` fragment are downloaded and hashed, so every entry has one.
     """
     url = project_url(index_url, name)
-    with _session() as session:
-        resp = _get(session, url, "text/html")
-        if resp is None:
-            return {}
-        files = parse_project_page(resp.text, resp.url or url)
-        for filename, entry in list(files.items()):
-            if entry.sha256 is None:
-                data = _download(session, entry.url)
-                files[filename] = IndexFile(filename, entry.url, sha256_bytes(data))
-        return files
-
-
-def _download(session: requests.Session, url: str) -> bytes:
-    resp = _get(session, url, "*/*")
+    resp = _get(url, "text/html")
     if resp is None:
-        raise StepError(f"the index lists {url} but does not serve it")
-    return resp.content
+        return {}
+    files = parse_project_page(resp.text, resp.url or url)
+    for filename, entry in list(files.items()):
+        if entry.sha256 is None:
+            files[filename] = IndexFile(filename, entry.url, sha256_bytes(download(entry.url)))
+    return files
 
 
 def download(url: str) -> bytes:
     """The bytes of one file on the index."""
-    with _session() as session:
-        return _download(session, url)
+    resp = _get(url, "*/*")
+    if resp is None:
+        raise StepError(f"the index lists {url} but does not serve it")
+    return resp.body
 
 
 def is_transient(exc: Exception) -> bool:
@@ -215,9 +227,12 @@ def with_retries(
 
 def is_up(index_url: str) -> bool:
     """Whether the simple index answers at all (one quick try)."""
+    request = urllib.request.Request(index_url, headers={"User-Agent": _USER_AGENT})
     try:
-        with _session() as session:
-            resp = session.get(index_url, timeout=5, allow_redirects=True)
-    except requests.RequestException:
+        with urllib.request.urlopen(request, timeout=5):
+            return True
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code < 500
+    except (urllib.error.URLError, http.client.HTTPException, OSError):
         return False
-    return resp.status_code < 500

@@ -24,9 +24,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from . import index, tools
-from .build import scrubbed_env
 from .errors import StepError, UsageError
 from .retry import Backoff, GaveUp, retry
+from .secrets import scrubbed_env
 
 Echo = Callable[[str], None]
 STEP_TIMEOUT = 600.0
