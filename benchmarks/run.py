@@ -124,8 +124,10 @@ def with_uv(root: Path, url: str, version: str) -> None:
 def ours(root: Path, url: str, version: str) -> None:
     """(c) release build + release publish + release verify."""
     release = [str(BIN / "release"), "--project", str(root)]
+    # credentials given explicitly, as (a) and (b) give them
+    env = {**os.environ, "TWINE_USERNAME": "bench", "TWINE_PASSWORD": "bench"}
     run([*release, "build"], root)
-    run([*release, "publish", "--repository", url], root)
+    run([*release, "publish", "--repository", url], root, env)
     run([*release, "verify", "--repository", url, "--dist", str(root / "dist")], root)
 
 

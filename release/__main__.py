@@ -122,8 +122,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_local_index(index_url: str) -> None:
+    from . import server  # only for the local target: it loads an HTTP client
+
+    server.require_running(index_url)
+
+
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from . import project, publish, retry, server
+    from . import project, publish, retry
     from .index import artifact_id
 
     cfg = config.load(args.project)
@@ -142,7 +148,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         assert ident is not None
         check_publishable(ident[1])
     if target.name == "local":
-        server.require_running(target.index_url)
+        _require_local_index(target.index_url)
     _echo(f"publish: {len(files)} file(s) to {target.describe()}")
     result = publish.publish(files, target, backoff, _echo)
     uploaded = sum(1 for _, outcome in result.outcomes if outcome == "uploaded")
@@ -151,7 +157,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from . import project, retry, server, verify
+    from . import project, retry, verify
 
     cfg = config.load(args.project)
     target = targets.resolve(
@@ -170,7 +176,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
                 hint="pass the directory release build wrote to, or leave out --dist",
             )
     if target.name == "local":
-        server.require_running(target.index_url)
+        _require_local_index(target.index_url)
     verify.verify(
         target.index_url,
         name,
@@ -321,7 +327,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    from . import project, server
+    from . import project
     from . import promote as promote_mod
 
     cfg = config.load(args.project)
@@ -335,7 +341,7 @@ def _cmd_promote(args: argparse.Namespace) -> int:
         raise UsageError("--from and --to name the same index", hint="promote between two indexes")
     for end in (source, dest):
         if end.name == "local":
-            server.require_running(end.index_url)
+            _require_local_index(end.index_url)
     _echo(f"promote: {name} {version} ({tag}) from {source.describe()} to {dest.describe()}")
     result = promote_mod.promote(
         cfg,

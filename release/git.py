@@ -9,9 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import git
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .errors import GitError, UsageError
+from .version import greatest_tag
 
 
 @contextmanager
@@ -123,7 +124,6 @@ def restore_index(repo: git.Repo, paths: Iterable[Path]) -> None:
 
 def latest_version_tag(repo: git.Repo, tag_format: str) -> tuple[Version, str] | None:
     """The greatest version among the tags reachable from HEAD that match ``tag_format``."""
-    prefix, _, suffix = tag_format.partition("{version}")
     with _wrapped("list tags"):
         try:
             names = repo.git.tag("--merged", "HEAD").split()
@@ -131,18 +131,8 @@ def latest_version_tag(repo: git.Repo, tag_format: str) -> tuple[Version, str] |
             if not repo.head.is_valid():
                 return None
             raise
-    best: tuple[Version, str] | None = None
-    for name in names:
-        if not (name.startswith(prefix) and name.endswith(suffix)):
-            continue
-        middle = name[len(prefix) : len(name) - len(suffix) if suffix else None]
-        try:
-            version = Version(middle)
-        except InvalidVersion:
-            continue
-        if best is None or version > best[0]:
-            best = (version, name)
-    return best
+    found = greatest_tag(names, tag_format)
+    return (found[1], found[0]) if found else None
 
 
 def redact(text: str) -> str:

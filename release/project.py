@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import bump, git
 from .config import Config
 from .errors import ConfigError, UsageError
 from .index import artifact_id, files_of
+from .version import greatest_tag
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,7 @@ def name_of(config: Config) -> str:
 
 def version_tag(tags: list[str], tag_format: str) -> tuple[str, Version] | None:
     """The greatest release tag among ``tags`` that matches ``tag_format`` (pure)."""
-    prefix, _, suffix = tag_format.partition("{version}")
-    best: tuple[str, Version] | None = None
-    for tag in tags:
-        if not (tag.startswith(prefix) and tag.endswith(suffix)):
-            continue
-        try:
-            version = Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
-        except InvalidVersion:
-            continue
-        if best is None or version > best[1]:
-            best = (tag, version)
-    return best
+    return greatest_tag(tags, tag_format)
 
 
 def current(config: Config, ref: str = "HEAD") -> Release:

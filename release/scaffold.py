@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from . import __version__
 from .errors import UsageError
 from .fsutil import write_atomic
 
@@ -47,8 +46,12 @@ def _template(*parts: str) -> str:
     return resources.files("release").joinpath("templates", *parts).read_text(encoding="utf-8")
 
 
-def releasekit_requirement(version: str = __version__) -> str:
+def releasekit_requirement(version: str | None = None) -> str:
     """What the generated sessions install: this release series of releasekit or newer."""
+    if version is None:
+        from . import __version__ as installed
+
+        version = str(installed)
     match = re.match(r"(\d+)\.(\d+)", version)
     return f"releasekit>={match.group(1)}.{match.group(2)}" if match else "releasekit"
 

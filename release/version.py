@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from packaging.version import InvalidVersion, Version
 
 from .errors import VersionError
@@ -178,3 +180,19 @@ def check_publishable(version: Version) -> None:
             f"{version} has a local label; local versions cannot be published",
             hint=f"set the version to {version.public}",
         )
+
+
+def greatest_tag(tags: Iterable[str], tag_format: str) -> tuple[str, Version] | None:
+    """The release tag with the greatest version among ``tags`` matching ``tag_format``."""
+    prefix, _, suffix = tag_format.partition("{version}")
+    best: tuple[str, Version] | None = None
+    for tag in tags:
+        if not (tag.startswith(prefix) and tag.endswith(suffix)):
+            continue
+        try:
+            version = Version(tag[len(prefix) : len(tag) - len(suffix) if suffix else None])
+        except InvalidVersion:
+            continue
+        if best is None or version > best[1]:
+            best = (tag, version)
+    return best
