@@ -114,7 +114,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     remote, remote_branch = _remote_of(repo, branch_now or release_branch)
     behind, tag_remote, upstream_label = False, None, None
     remote_problem = None
-    if push and remote is not None:
+    if push and remote is not None and target.name != "local":
         try:
             refs = git.remote_refs(repo, remote)
             remote_branch = remote_branch or release_branch
@@ -158,6 +158,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         sources_problem=sources_problem or (problem.message if problem else None),
         remote=remote,
         push=push,
+        rehearsal=target.name == "local",
     )
     checks = list(preflight.decide(facts))
     if remote_problem:
@@ -232,8 +233,12 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
         lines.append(
             f"upload: to {s.target.upload_url} (files already there with the same sha256 are skipped)"
         )
-    lines.append(f"verify: install {s.name}=={v} alone from {s.target.index_url} in a fresh venv")
-    if s.push:
+    local = s.target.name == "local"
+    where = "the throwaway index" if local else s.target.index_url
+    lines.append(f"verify: install {s.name}=={v} alone from {where} in a fresh venv")
+    if s.push and local:
+        lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
+    elif s.push:
         lines.append(f"push: {s.branch} and {tag} to {s.remote or 'origin'}, atomically")
     else:
         lines.append("push: skipped (--no-push)")

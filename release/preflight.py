@@ -27,6 +27,8 @@ class Facts:
     sources_problem: str | None
     remote: str | None
     push: bool
+    rehearsal: bool = False
+    """The local target: the release runs in a clone of HEAD with a remote of its own."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ def decide(f: Facts) -> tuple[Check, ...]:
             "make the version sources agree (release bump rewrites them together)",
         ),
         Check(
+            "clean work tree",
+            True,
+            f"{len(f.dirty)} uncommitted change(s), left out of the rehearsal (it uses HEAD)",
+        )
+        if f.rehearsal and f.dirty
+        else Check(
             "clean work tree",
             not f.dirty,
             "no uncommitted changes"
@@ -82,7 +90,7 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"git switch {f.release_branch}, or set [tool.release] branch",
             )
         )
-    if f.push:
+    if f.push and not f.rehearsal:
         checks.append(
             Check(
                 "upstream",
@@ -108,7 +116,7 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"pick another version, or delete the tag: git tag -d {f.tag}",
             )
         )
-    if f.push and f.remote is not None:
+    if f.push and f.remote is not None and not f.rehearsal:
         clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
         checks.append(
             Check(

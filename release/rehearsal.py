@@ -21,6 +21,8 @@ from .errors import GitError
 from .pipeline import Options, Result, ship, with_target
 from .progress import Reporter
 
+PYPI_SIMPLE = "https://pypi.org/simple/"
+
 
 @dataclass(frozen=True)
 class Rehearsal:
@@ -87,9 +89,16 @@ def rehearse(
         reporter.line(
             f"rehearsal: a throwaway clone in {workdir}, a throwaway index, nothing of yours is touched"
         )
+        inner = config_mod.load(project_dir)
+        env = dict(environ)
+        if not (env.get("RELEASE_EXTRA_INDEX_URL") or inner.extra_index_url):
+            # the throwaway index holds only this project: its dependencies come from PyPI
+            env["RELEASE_EXTRA_INDEX_URL"] = PYPI_SIMPLE
+            reporter.line(
+                f"dependencies: from {PYPI_SIMPLE} (set [tool.release] extra-index-url to change)"
+            )
         with server.running(workdir / "index") as srv:
-            inner = config_mod.load(project_dir)
-            result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, environ)
+            result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, env)
     except BaseException:
         if not kept:
             shutil.rmtree(workdir, ignore_errors=True)
