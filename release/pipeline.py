@@ -171,6 +171,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         resume
         and on_index
         and (tag_remote == git.head_sha(repo) if push else done.get("verified") is True)
+        and (not config.github_release or done.get("announced") is True)
     )
     return Survey(
         config=config,
@@ -394,9 +395,10 @@ def ship(
         if config.github_release:
             reporter.start("announce", f"GitHub Release {tag}")
             _notes, _repo, outcome = github.run(config, tag, env)
+            _write_state(state_file, {**_read_state(state_file), "announced": True})
             reporter.finish("ok", f"{outcome.action} {outcome.url}")
     except BaseException as exc:
-        if step != "announce":
+        if reporter.running:
             reporter.finish(
                 "failed",
                 str(getattr(exc, "message", exc)).splitlines()[0]

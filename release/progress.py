@@ -48,6 +48,11 @@ class Reporter:
         """Print one line of progress."""
         print(text, file=self.stream, flush=True)
 
+    @property
+    def running(self) -> bool:
+        """Whether a step was started and has not finished."""
+        return bool(self._step)
+
     def start(self, step: str, detail: str) -> None:
         """Announce a step."""
         self._step, self._started = step, time.monotonic()
@@ -59,6 +64,7 @@ class Reporter:
         self.rows.append(Row(self._step, outcome, seconds, detail))
         tail = f": {detail}" if detail else ""
         self.line(f"    {self._paint(outcome, outcome)} {self._step} ({seconds:.1f}s){tail}")
+        self._step = ""
 
     def skip(self, step: str, reason: str) -> None:
         """Record a step that did not need to run."""
