@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
+# uv installs without compiling bytecode; where PYTHONDONTWRITEBYTECODE is set, every process
+# would then compile everything it imports from source, every time
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True
 
