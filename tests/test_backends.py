@@ -117,6 +117,8 @@ PROJECTS = [
         ("src/rk_fixture_pdm_backend/__init__.py",),
     ),
     Project("setuptools-scm", "rk-fixture-setuptools-scm", "1.2.3", "1.2.4", ()),
+    Project("hatch-vcs", "rk-fixture-hatch-vcs", "1.2.3", "1.2.4", ()),
+    Project("pdm-scm", "rk-fixture-pdm-scm", "1.2.3", "1.2.4", ()),
 ]
 
 

@@ -1,0 +1,1 @@
+"""releasekit test fixture: its version comes from git tags (hatch-vcs)."""

@@ -1,0 +1,1 @@
+"""releasekit test fixture: its version comes from git tags (pdm-backend scm)."""
