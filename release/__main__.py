@@ -6,6 +6,7 @@ This is the only module that prints final errors or decides the exit status.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import signal
@@ -267,6 +268,8 @@ def _cmd_ship(args: argparse.Namespace) -> int:
         cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
     )
     reporter = Reporter()
+    # a CI job cancelled mid-run gets SIGTERM: roll back like on Ctrl-C, not die half-done
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         if target.name == "local" and not args.dry_run:
             rehearsed = rehearsal.rehearse(cfg, options, reporter, os.environ)
@@ -296,7 +299,7 @@ def _cmd_ship(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from . import pipeline
+    from . import credentials, pipeline
 
     cfg = config.load(args.project)
     s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ)
@@ -311,7 +314,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"work tree:   {'clean' if not s.dirty else f'{len(s.dirty)} uncommitted change(s)'}")
     print(f"target:      {s.target.describe()} (from {s.target.source})")
     print(
-        f"credentials: {s.credentials or ('none needed' if s.target.name == 'local' else 'none found')}"
+        f"credentials: {s.credentials or ('none found' if credentials.required(s.target) else 'none needed')}"
     )
     print("checks:")
     for c in s.checks:
@@ -335,9 +338,12 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     version = parse_version(args.version) if args.version else project.current(cfg).version
     check_publishable(version)
     tag = cfg.tag(version)
-    source = targets.resolve(cfg, repository=args.source, environ={})
-    dest = targets.resolve(cfg, repository=args.dest, environ={})
-    if source.upload_url == dest.upload_url:
+    # each end is known or derived from its own name: [tool.release] index-url describes
+    # the project's usual target, not either end of a promotion
+    ends = dataclasses.replace(cfg, index_url=None, repository=None)
+    source = targets.resolve(ends, repository=args.source, environ={})
+    dest = targets.resolve(ends, repository=args.dest, environ={})
+    if source.upload_url == dest.upload_url or source.index_url == dest.index_url:
         raise UsageError("--from and --to name the same index", hint="promote between two indexes")
     for end in (source, dest):
         if end.name == "local":

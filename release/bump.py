@@ -141,7 +141,7 @@ def plan(
         changelog=log,
         changelog_note=note,
         files=files,
-        commit=commit or (tag and bool(files)),
+        commit=(commit or tag) and bool(files),  # nothing to commit: the tag is the bump
         tag=tag_name,
         vcs=state.discovery.vcs,
         tag_format=config.tag_format,

@@ -42,16 +42,29 @@ def root(repo: git.Repo) -> Path:
     return Path(repo.working_tree_dir)
 
 
-def identity_problem(repo: git.Repo) -> str | None:
-    """Why git cannot name the author of a commit or tag, or None when it can."""
-    reader = repo.config_reader()
-    name = os.environ.get("GIT_COMMITTER_NAME") or reader.get_value("user", "name", "")
+def config_value(repo: git.Repo, key: str) -> str:
+    """``git config --get KEY`` as git itself resolves it (GIT_CONFIG_GLOBAL, -c, includes)."""
+    try:
+        return str(repo.git.config("--get", key)).strip()
+    except git.GitCommandError:
+        return ""
+
+
+def identity(repo: git.Repo) -> tuple[str, str]:
+    """The committer's name and email: the environment first, then git's configuration."""
+    name = os.environ.get("GIT_COMMITTER_NAME") or config_value(repo, "user.name")
     email = (
         os.environ.get("GIT_COMMITTER_EMAIL")
-        or os.environ.get("EMAIL")
-        or reader.get_value("user", "email", "")
+        or config_value(repo, "user.email")
+        or os.environ.get("EMAIL", "")
     )
-    missing = [k for k, v in (("user.name", name), ("user.email", email)) if not str(v).strip()]
+    return name.strip(), email.strip()
+
+
+def identity_problem(repo: git.Repo) -> str | None:
+    """Why git cannot name the author of a commit or tag, or None when it can."""
+    name, email = identity(repo)
+    missing = [k for k, v in (("user.name", name), ("user.email", email)) if not v]
     if missing:
         return "no git identity (" + " and ".join(missing) + " unset)"
     return None
@@ -219,6 +232,14 @@ def is_ancestor(repo: git.Repo, ancestor: str, descendant: str = "HEAD") -> bool
     return True
 
 
+def _git_stderr(exc: Exception) -> str:
+    """What git said, without GitPython's ``stderr: '...'`` wrapping."""
+    text = str(getattr(exc, "stderr", "") or exc).strip()
+    text = re.sub(r"^stderr:\s*'?", "", text).rstrip("'").strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return redact("; ".join(lines))
+
+
 def push_atomic(repo: git.Repo, remote: str, refspecs: Sequence[str]) -> None:
     """Push all ``refspecs`` in one atomic transaction; raise unless every ref was accepted."""
     bad = git.PushInfo.ERROR | git.PushInfo.REJECTED | git.PushInfo.REMOTE_REJECTED
@@ -226,8 +247,7 @@ def push_atomic(repo: git.Repo, remote: str, refspecs: Sequence[str]) -> None:
         infos = repo.remote(remote).push(list(refspecs), atomic=True)
         infos.raise_if_error()
     except (git.GitCommandError, ValueError) as exc:
-        detail = getattr(exc, "stderr", "") or str(exc)
-        raise GitError(f"push to {remote} was rejected: {redact(detail.strip())}") from None
+        raise GitError(f"push to {remote} was rejected: {_git_stderr(exc)}") from None
     problems = [f"{i.remote_ref_string}: {i.summary.strip()}" for i in infos if i.flags & bad]
     if problems or not infos:
         raise GitError(

@@ -56,6 +56,7 @@ class Survey:
     push: bool
     remote: str | None
     branch: str
+    remote_branch: str
     checks: tuple[preflight.Check, ...]
     credentials: str | None
     dirty: tuple[str, ...]
@@ -83,6 +84,11 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     )
     push = config.push if options.push is None else options.push
     repo = git.open_repo(config.project)
+    if not repo.head.is_valid():
+        raise UsageError(
+            f"the repository of {config.project} has no commits yet",
+            hint="commit the project first: a release is made from a commit",
+        )
     name = project.name_of(config)
     sources_problem: str | None = None
     try:
@@ -112,12 +118,12 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     branch_now = git.current_branch(repo)
     release_branch = git.release_branch(repo, config.branch)
     remote, remote_branch = _remote_of(repo, branch_now or release_branch)
+    remote_branch = remote_branch or release_branch
     behind, tag_remote, upstream_label = False, None, None
     remote_problem = None
     if push and remote is not None and target.name != "local":
         try:
             refs = git.remote_refs(repo, remote)
-            remote_branch = remote_branch or release_branch
             upstream_label = f"{remote}/{remote_branch}"
             remote_head = refs.get(f"refs/heads/{remote_branch}")
             if remote_head is None:
@@ -130,7 +136,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
             remote_problem = exc.message
     on_index: tuple[str, ...] = ()
     index_problem = None
-    if version is not None and not (target.name == "local" and not options.dry_run):
+    if version is not None and target.name != "local":
         try:
             listed = index.read_project(target.index_url, name)
             on_index = tuple(index.files_of(listed, name, version))
@@ -185,6 +191,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         push=push,
         remote=remote,
         branch=release_branch,
+        remote_branch=remote_branch,
         checks=tuple(checks),
         credentials=creds,
         dirty=dirty,
@@ -240,7 +247,9 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     if s.push and local:
         lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
     elif s.push:
-        lines.append(f"push: {s.branch} and {tag} to {s.remote or 'origin'}, atomically")
+        lines.append(
+            f"push: {s.branch} and {tag} to {s.remote or 'origin'} ({s.remote_branch}), atomically"
+        )
     else:
         lines.append("push: skipped (--no-push)")
     if s.config.github_release:
@@ -322,7 +331,8 @@ def ship(
             reporter.start("bump", f"{s.current} -> {version}")
             plan = bump.plan(bump.read_state(config), str(version), commit=True, tag=True)
             bumped = bump.execute(plan)
-            reporter.finish("ok", f"commit {str(bumped.commit)[:12]}, tag {tag}")
+            made = f"commit {bumped.commit[:12]}, " if bumped.commit else "no files to change, "
+            reporter.finish("ok", f"{made}tag {tag}")
 
         step = "build"
         saved = _read_state(state_file)
@@ -382,8 +392,12 @@ def ship(
 
         step = "push"
         if s.push and s.remote is not None:
-            reporter.start("push", f"{s.branch} and {tag} to {s.remote}")
-            git.push_atomic(repo, s.remote, [f"HEAD:refs/heads/{s.branch}", f"refs/tags/{tag}"])
+            reporter.start(
+                "push", f"{s.branch} and {tag} to {s.remote} ({s.remote}/{s.remote_branch})"
+            )
+            git.push_atomic(
+                repo, s.remote, [f"HEAD:refs/heads/{s.remote_branch}", f"refs/tags/{tag}"]
+            )
             there = git.remote_refs(repo, s.remote).get(f"refs/tags/{tag}")
             if there != commit:
                 raise StepError(f"after the push, {s.remote} has {tag} at {there}, not {commit}")

@@ -120,6 +120,12 @@ def open_repository(target: Target) -> Repository:
         ) from None
     except twine_exceptions.TwineException as exc:
         raise UsageError(f"twine cannot use {target.upload_url}: {exc}") from None
+    except requests.RequestException as exc:
+        # e.g. Trusted Publishing tried because no password was found, with no network
+        raise StepError(
+            f"could not get credentials for {target.upload_url}: {type(exc).__name__}",
+            hint="set TWINE_USERNAME and TWINE_PASSWORD, or check the network",
+        ) from None
     repo = Repository(target.upload_url, None, None, disable_progress_bar=True)
     repo.set_certificate_authority(settings.cacert)
     repo.set_client_certificate(settings.client_cert)

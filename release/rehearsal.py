@@ -17,7 +17,7 @@ import git as gitpython
 from . import config as config_mod
 from . import git, server
 from .config import Config
-from .errors import GitError
+from .errors import GitError, ReleaseError
 from .pipeline import Options, Result, ship, with_target
 from .progress import Reporter
 
@@ -46,10 +46,9 @@ def _prepare(config: Config, workdir: Path) -> Path:
         clone.delete_remote(clone.remote("origin"))
         clone.create_remote("origin", str(bare))
         # identity set only in the user's repository must follow into the clone
-        reader = repo.config_reader()
+        name, email = git.identity(repo)
         with clone.config_writer() as writer:
-            for key in ("name", "email"):
-                value = reader.get_value("user", key, "")
+            for key, value in (("name", name), ("email", email)):
                 if value:
                     writer.set_value("user", key, value)
         if git.identity_problem(clone) is not None:
@@ -99,7 +98,13 @@ def rehearse(
             )
         with server.running(workdir / "index") as srv:
             result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, env)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, ReleaseError) and not kept:
+            # "run it again to resume" would be wrong: the clone and index go with the workdir
+            exc.hint = (
+                "fix the problem, then rehearse again (--keep keeps the rehearsal's "
+                "directories to look at)"
+            )
         if not kept:
             shutil.rmtree(workdir, ignore_errors=True)
         else:

@@ -132,3 +132,22 @@ def test_promote_needs_the_release_on_the_source(tagged: Path, two_indexes) -> N
 )
 def test_compare(downloaded: dict[str, str], fresh: dict[str, str], problems: int) -> None:
     assert len(compare(downloaded, fresh)) == problems
+
+
+def test_a_configured_index_url_does_not_redirect_either_end(two_indexes, tmp_path: Path) -> None:
+    # [tool.release] index-url names the project's usual index; promote derives each end's own
+    source, dest = two_indexes
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    with (root / "pyproject.toml").open("a") as fh:
+        fh.write(f'\n[tool.release]\nindex-url = "{source.index_url}"\n')
+    commit_all(root, "configure the index")
+    git(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
+    for path in build_dist(root, tmp_path / "dist"):
+        shutil.copy(path, source.root / path.name)
+    proc = release_cli(
+        "--project", str(root), "promote", "--from", source.url, "--to", dest.url, "--no-isolation"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "(2 uploaded)" in proc.stdout
+    assert f"now on {dest.index_url}" in proc.stdout
+    assert _files(dest) == _files(source)

@@ -111,7 +111,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(capsys, repo, index: Server
     assert code == 0, err
     assert "would bump: 1.0.0 -> 1.1.0, commit, annotated tag v1.1.0" in err
     assert f"would upload: to {index.url}" in err
-    assert "would push: main and v1.1.0 to origin, atomically" in err
+    assert "would push: main and v1.1.0 to origin (main), atomically" in err
     assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
 
 
@@ -262,7 +262,7 @@ def test_status_reports_checks_without_changing_anything(capsys, repo, index: Se
     assert "next:        1.1.0 (--part minor)" in out
     assert "tag:         v1.1.0" in out
     assert "work tree:   1 uncommitted change(s)" in out
-    assert "credentials: none found" in out
+    assert "credentials: none needed" in out
     assert "[FAIL] clean work tree: uncommitted changes: new.txt" in out
     assert "[ok] tag: tag v1.1.0 is free locally" in out
     assert "ship would refuse: 1 check(s) failed" in out
@@ -427,3 +427,99 @@ def test_sigkill_between_steps_then_resume(capsys, repo, index: Server, proxy: F
     while (work / ".git" / "index.lock").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     _resume(capsys, work, bare, index, proxy)
+
+
+# --- found in review: VCS versions, another upstream branch, no commits, SIGTERM, identity ---
+
+
+def test_ship_a_vcs_versioned_project_tags_without_a_commit(
+    capsys, tmp_path, index: Server
+) -> None:
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    work = init_repo(copy_package("hatch-vcs", tmp_path))
+    git(work, "tag", "-a", "v0.3.0", "-m", "0.3.0")
+    git(work, "commit", "-q", "--allow-empty", "-m", "work after 0.3.0")
+    git(work, "remote", "add", "origin", str(bare))
+    git(work, "push", "-q", "-u", "origin", "main")
+    head = git(work, "rev-parse", "HEAD")
+    code, _out, err = ship(capsys, work, index.url)
+    assert code == 0, err
+    assert "ok bump (" in err and "no files to change, tag v0.3.1" in err
+    assert git(work, "rev-parse", "HEAD") == head  # the tag is the bump
+    assert git(bare, "rev-parse", "refs/tags/v0.3.1^{commit}") == head
+    assert index_files(index) == [
+        "rk_fixture_hatch_vcs-0.3.1-py3-none-any.whl",
+        "rk_fixture_hatch_vcs-0.3.1.tar.gz",
+    ]
+
+
+def test_push_goes_to_the_upstream_branch(capsys, repo, index: Server) -> None:
+    work, bare = repo
+    git(work, "push", "-q", "origin", "main:trunk")
+    git(bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    git(work, "push", "-q", "origin", "--delete", "main")
+    git(work, "branch", "-q", "-u", "origin/trunk", "main")
+    code, _, err = ship(capsys, work, index.url)
+    assert code == 0, err
+    assert git(bare, "rev-parse", "refs/heads/trunk") == git(work, "rev-parse", "HEAD")
+    assert "refs/heads/main" not in git(bare, "show-ref")
+
+
+def test_a_repository_without_commits_is_refused(capsys, tmp_path, index: Server) -> None:
+    work = copy_package(PACKAGE, tmp_path)
+    git(work, "init", "-q", "-b", "main")
+    for argv in (["status"], ["ship", "--repository", index.url, "--dry-run"]):
+        code = main(["--project", str(work), *argv])
+        err = capsys.readouterr().err
+        assert code == 2
+        errors = [line for line in err.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and errors[0].endswith("has no commits yet"), err
+        assert "Traceback" not in err
+
+
+def test_sigterm_before_the_upload_rolls_back(repo, index: Server) -> None:
+    work, bare = repo
+    before = snapshot(work), snapshot(bare)
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "release",
+            "--project",
+            str(work),
+            "ship",
+            "--repository",
+            index.url,
+            "--no-isolation",
+        ],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:  # as a cancelled CI job would be: SIGTERM during the build
+            lines.append(line)
+            if line.startswith("==> build"):
+                proc.send_signal(signal.SIGTERM)
+                break
+        rest = proc.stderr.read()
+    assert proc.returncode == 130, "".join(lines) + rest
+    assert "rolled back" in rest
+    assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
+
+
+def test_identity_from_git_config_global_elsewhere(
+    capsys, monkeypatch, repo, index: Server, tmp_path
+) -> None:
+    work, _ = repo
+    config = tmp_path / "elsewhere.gitconfig"
+    config.write_text("[user]\n\tname = Elsewhere\n\temail = elsewhere@example.com\n")
+    empty = tmp_path / "empty-home"
+    empty.mkdir()
+    monkeypatch.setenv("HOME", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    assert main(["--project", str(work), "status", "--repository", index.url]) == 0
+    assert "[ok] git identity" in capsys.readouterr().out
