@@ -121,7 +121,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     remote_branch = remote_branch or release_branch
     behind, tag_remote, upstream_label = False, None, None
     remote_problem = None
-    if push and remote is not None and target.name != "local":
+    if remote is not None and target.name != "local":  # read even with --no-push
         try:
             refs = git.remote_refs(repo, remote)
             upstream_label = f"{remote}/{remote_branch}"

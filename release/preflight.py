@@ -116,7 +116,7 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"pick another version, or delete the tag: git tag -d {f.tag}",
             )
         )
-    if f.push and f.remote is not None and not f.rehearsal:
+    if f.remote is not None and not f.rehearsal:
         clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
         checks.append(
             Check(

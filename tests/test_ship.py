@@ -523,3 +523,13 @@ def test_identity_from_git_config_global_elsewhere(
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     assert main(["--project", str(work), "status", "--repository", index.url]) == 0
     assert "[ok] git identity" in capsys.readouterr().out
+
+
+def test_no_push_still_refuses_a_tag_taken_on_the_remote(capsys, repo, index: Server) -> None:
+    work, bare = repo
+    _remote_tag(work, bare)
+    before = snapshot(work), snapshot(bare)
+    code, _, err = ship(capsys, work, index.url, "--no-push")
+    assert code == 2
+    assert "tag v1.0.1 already exists on origin" in err
+    assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
