@@ -98,7 +98,13 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 "no upstream branch to push to"
                 if f.upstream is None
                 else (f"behind {f.upstream}" if f.behind else f"up to date with {f.upstream}"),
-                "git pull --rebase, then run again"
+                (
+                    # rebasing would move HEAD off the uploaded release's tag and bump again
+                    f"the remote moved on after {f.tag} was uploaded: push the tag alone "
+                    f"(git push origin {f.tag}), then merge (not rebase) the remote branch"
+                    if f.resume
+                    else "git pull --rebase, then run again"
+                )
                 if f.behind
                 else f"git push -u origin {f.release_branch}, or pass --no-push",
             )

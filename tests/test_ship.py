@@ -533,3 +533,20 @@ def test_no_push_still_refuses_a_tag_taken_on_the_remote(capsys, repo, index: Se
     assert code == 2
     assert "tag v1.0.1 already exists on origin" in err
     assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
+
+
+def test_remote_moved_after_the_upload_hints_at_pushing_the_tag(
+    capsys, repo, index: Server, proxy: FaultProxy
+) -> None:
+    work, bare = repo
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nexit 1\n")
+    hook.chmod(0o755)
+    assert ship(capsys, work, proxy.url)[0] == 1  # uploaded, not pushed
+    hook.unlink()
+    _behind(work, bare)
+    code, _, err = ship(capsys, work, proxy.url)
+    assert code == 2
+    assert "behind origin/main" in err
+    assert "push the tag alone (git push origin v1.0.1), then merge (not rebase)" in err
+    assert git(work, "describe", "--tags") == "v1.0.1"
