@@ -20,6 +20,12 @@ PASSED: set[str] = set()
 PIPELINES = ("release", "promote")
 
 
+def _release(session: nox.Session, command: str, *default: str) -> None:
+    """Install this project and run ``release COMMAND`` with the posargs (or ``default``)."""
+    session.install(".")
+    session.run("release", command, *(session.posargs or default))
+
+
 def _own_posargs(session: nox.Session) -> list[str]:
     """Posargs meant for this session: none when they were given for a release pipeline."""
     requested = getattr(session._runner.global_config, "sessions", None) or []
@@ -55,8 +61,7 @@ def release(session: nox.Session) -> None:
     if missing:
         session.error(f"{', '.join(sorted(missing))} did not run (skipped?); refusing to release")
     session.log("# Shipping: preflight, bump, build, check, upload, verify, push")
-    session.install(".")
-    session.run("release", "ship", *session.posargs)
+    _release(session, "ship")
 
 
 @nox.session
@@ -64,57 +69,49 @@ def bump(session: nox.Session) -> None:
     """Bump this project's version: nox -s bump -- PART|VERSION [--dry-run] [--commit] [--tag]."""
     if not session.posargs:
         session.error("name the part: nox -s bump -- patch [--dry-run] [--commit] [--tag]")
-    session.install(".")
-    session.run("release", "bump", *session.posargs)
+    _release(session, "bump")
 
 
 @nox.session
 def promote(session: nox.Session) -> None:
     """Copy the release verified on TestPyPI to PyPI, byte for byte: nox -s promote [-- --from R --to R]."""
-    session.install(".")
-    session.run("release", "promote", *(session.posargs or ["--from", "testpypi", "--to", "pypi"]))
+    _release(session, "promote", "--from", "testpypi", "--to", "pypi")
 
 
 @nox.session(name="github-release")
 def github_release(session: nox.Session) -> None:
     """Create or update the GitHub Release of a tag: nox -s github-release [-- --tag TAG]."""
-    session.install(".")
-    session.run("release", "github-release", *session.posargs)
+    _release(session, "github-release")
 
 
 @nox.session(name="build")
 def build_dists(session: nox.Session) -> None:
     """Build sdist and wheel from a clean checkout of HEAD: nox -s build [-- --ref TAG]."""
-    session.install(".")
-    session.run("release", "build", *session.posargs)
+    _release(session, "build")
 
 
 @nox.session
 def check(session: nox.Session) -> None:
     """twine check --strict, and the files in dist/ are this release: nox -s check."""
-    session.install(".")
-    session.run("release", "check", *session.posargs)
+    _release(session, "check")
 
 
 @nox.session
 def publish(session: nox.Session) -> None:
     """Upload dist/ (skipping files already there): nox -s publish [-- --repository R]."""
-    session.install(".")
-    session.run("release", "publish", *session.posargs)
+    _release(session, "publish")
 
 
 @nox.session
 def verify(session: nox.Session) -> None:
     """Install the release from the index alone and smoke-test it: nox -s verify [-- --dist dist]."""
-    session.install(".")
-    session.run("release", "verify", *session.posargs)
+    _release(session, "verify")
 
 
 @nox.session(name="serve-index")
 def serve_index(session: nox.Session) -> None:
     """Run a local package index (pypiserver) for rehearsals: nox -s serve-index [-- --port N]."""
-    session.install(".")
-    session.run("release", "serve-index", *session.posargs)
+    _release(session, "serve-index")
 
 
 @nox.session

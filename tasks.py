@@ -127,7 +127,7 @@ def release(
 ) -> None:
     """Ship a release (a rehearsal against a local index unless --repository says otherwise)."""
     flags = [f for f, on in (("--dry-run", dry_run), ("--no-push", no_push)) if on]
-    target = ["--repository", repository] if repository else []
+    target = _target(repository, "")
     _release("--project", project, "ship", "--part", part, *target, *flags)
 
 

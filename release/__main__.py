@@ -21,7 +21,9 @@ from .version import PARTS, check_publishable
 from .version import parse as parse_version
 
 if TYPE_CHECKING:
-    from . import pipeline, project
+    from packaging.version import Version
+
+    from . import pipeline
 
 # Each command imports what it needs when it runs: a command starts in a fraction of the
 # time it takes to load twine, GitPython and requests all at once.
@@ -85,27 +87,27 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _artifacts(
-    cfg: config.Config, files: list[Path], dist: Path | None, release: project.Release
-) -> list[Path]:
+def _named_files(files: list[Path]) -> list[Path]:
+    """Distribution files named on the command line, each checked to exist and be one."""
     from . import project
 
-    """The files named on the command line, else the release's files in the dist directory."""
-    if files:
-        problems = project.check_distribution_names(files)
-        if problems:
-            raise UsageError(
-                "; ".join(problems), hint="name wheel and sdist files, or none for dist/"
-            )
-        return [f.resolve() for f in files]
-    directory = dist or cfg.project / "dist"
-    found = project.artifacts_in(directory, release.name, release.version)
+    problems = project.check_distribution_names(files)
+    if problems:
+        raise UsageError("; ".join(problems), hint="name wheel and sdist files, or none for dist/")
+    return [f.resolve() for f in files]
+
+
+def _dist_files(directory: Path, name: str, version: Version, hint: str) -> list[Path]:
+    """The distributions of ``name`` ``version`` in ``directory``; a usage error when none."""
+    from . import project
+
+    found = project.artifacts_in(directory, name, version)
     if not found:
-        raise UsageError(
-            f"no files of {release.name} {release.version} in {directory}",
-            hint="run 'release build' first, or name the files",
-        )
+        raise UsageError(f"no files of {name} {version} in {directory}", hint=hint)
     return found
+
+
+_BUILD_FIRST = "run 'release build' first, or name the files"
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -113,7 +115,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     cfg = config.load(args.project)
     release = project.current(cfg, args.ref)
-    paths = _artifacts(cfg, args.files, args.dist, release)
+    paths = (
+        _named_files(args.files)
+        if args.files
+        else _dist_files(
+            args.dist or cfg.project / "dist", release.name, release.version, _BUILD_FIRST
+        )
+    )
     mismatch = release.mismatch()
     check.check(paths, release.name, release.version, [mismatch] if mismatch else [])
     where = f"tag {release.tag}" if release.tag else "no release tag at the commit"
@@ -139,11 +147,10 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     )
     backoff = retry.from_env(os.environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
     if args.files:
-        files = _artifacts(
-            cfg, args.files, None, project.Release("", parse_version("0"), None, parse_version("0"))
-        )
+        files = _named_files(args.files)
     else:
-        files = _artifacts(cfg, [], None, project.current(cfg))
+        release = project.current(cfg)
+        files = _dist_files(cfg.project / "dist", release.name, release.version, _BUILD_FIRST)
     for path in files:
         ident = artifact_id(path.name)
         assert ident is not None
@@ -170,12 +177,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     wanted = parse_version(args.version) if args.version else project.current(cfg).version
     local: list[Path] = []
     if args.dist is not None:
-        local = project.artifacts_in(args.dist, name, wanted)
-        if not local:
-            raise UsageError(
-                f"no files of {name} {wanted} in {args.dist}",
-                hint="pass the directory release build wrote to, or leave out --dist",
-            )
+        hint = "pass the directory release build wrote to, or leave out --dist"
+        local = _dist_files(args.dist, name, wanted, hint)
     if target.name == "local":
         _require_local_index(target.index_url)
     verify.verify(

@@ -170,7 +170,7 @@ def check_git(plan: BumpPlan) -> None:
             )
         if not plan.commit:
             latest = git.latest_version_tag(repo, plan.tag_format)
-            at_head = [t.name for t in repo.tags if t.commit == repo.head.commit]
+            at_head = git.tags_at(repo, git.head_sha(repo))
             if latest and latest[1] in at_head:
                 raise UsageError(
                     f"HEAD already carries the release tag {latest[1]}",

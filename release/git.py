@@ -182,12 +182,6 @@ def head_sha(repo: git.Repo) -> str:
     return str(repo.head.commit.hexsha)
 
 
-def tags_at_head(repo: git.Repo) -> list[str]:
-    """The names of the tags that point at HEAD."""
-    with _wrapped("list the tags at HEAD"):
-        return str(repo.git.tag("--points-at", "HEAD")).split()
-
-
 def tag_commit(repo: git.Repo, name: str) -> str | None:
     """The commit a local tag points at, or None."""
     try:
@@ -276,8 +270,7 @@ def tags_at(repo: git.Repo, sha: str) -> list[str]:
 
 def is_dirty(repo: git.Repo) -> bool:
     """Whether the work tree has modified, staged or untracked files."""
-    with _wrapped("read the status"):
-        return bool(repo.git.status("--porcelain", "--untracked-files=all").strip())
+    return bool(dirty_files(repo))
 
 
 def clone_at(repo: git.Repo, sha: str, dest: Path) -> git.Repo:

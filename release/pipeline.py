@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -23,8 +24,11 @@ from .config import Config
 from .errors import ReleaseError, StepError, UsageError
 from .fsutil import write_new
 from .progress import Reporter
-from .targets import Target, resolve
+from .targets import Target, extra_index_url, resolve
 from .version import check_publishable, next_version
+
+if TYPE_CHECKING:
+    import git as gitpython
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,11 @@ class Survey:
         return preflight.failures(self.checks)
 
 
-def _remote_of(repo: object, branch: str) -> tuple[str | None, str | None]:
-    up = git.upstream(repo, branch)  # type: ignore[arg-type]
+def _remote_of(repo: gitpython.Repo, branch: str) -> tuple[str | None, str | None]:
+    up = git.upstream(repo, branch)
     if up is not None:
         return up
-    names = [r.name for r in repo.remotes]  # type: ignore[attr-defined]
+    names = [r.name for r in repo.remotes]
     return ("origin", None) if "origin" in names else (None, None)
 
 
@@ -96,7 +100,8 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         current = state.current
     except UsageError as exc:
         state, current, sources_problem = None, Version("0"), exc.message
-    head_tags = git.tags_at_head(repo) if repo.head.is_valid() else []
+    head = git.head_sha(repo)
+    head_tags = git.tags_at(repo, head)
     resume = state is not None and config.tag(current) in head_tags
     version: Version | None
     problem: ReleaseError | None = None
@@ -154,7 +159,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         tag=tag or "(none)",
         tag_local=git.tag_commit(repo, tag) if tag else None,
         tag_remote=tag_remote,
-        head=git.head_sha(repo),
+        head=head,
         resume=resume,
         on_index=on_index,
         index_problem=index_problem,
@@ -176,7 +181,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     complete = bool(
         resume
         and on_index
-        and (tag_remote == git.head_sha(repo) if push else done.get("verified") is True)
+        and (tag_remote == head if push else done.get("verified") is True)
         and (not config.github_release or done.get("announced") is True)
     )
     return Survey(
@@ -375,8 +380,6 @@ def ship(
         vbackoff = retry_mod.from_env(
             env, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
         )
-        from .targets import extra_index_url
-
         verified = verify_mod.verify(
             s.target.index_url,
             s.name,
@@ -419,27 +422,22 @@ def ship(
                 if str(exc)
                 else type(exc).__name__,
             )
-        if not uploading:
-            if bumped is not None:
-                bump.rollback(bumped)
-                shutil.rmtree(state_file.parent, ignore_errors=True)
-                reporter.line(
-                    f"rolled back: the {tag} commit and tag are gone and every file is as it was"
-                )
-            if isinstance(exc, ReleaseError):
-                raise StepError(
-                    f"{step} failed: {exc.message}",
-                    hint=(exc.hint + "; then " if exc.hint else "fix it, then ")
-                    + f"run again: {options.rerun}",
-                ) from exc
+        if not uploading and bumped is not None:
+            bump.rollback(bumped)
+            shutil.rmtree(state_file.parent, ignore_errors=True)
+            reporter.line(
+                f"rolled back: the {tag} commit and tag are gone and every file is as it was"
+            )
+        if not isinstance(exc, ReleaseError):
             raise
-        if isinstance(exc, ReleaseError):
-            raise StepError(
-                f"{step} failed: {exc.message}",
-                hint=(exc.hint + "; then " if exc.hint else "")
-                + f"the upload has started, so nothing was rolled back: run the same command again to resume: {options.rerun}",
-            ) from exc
-        raise
+        if uploading:
+            then = "the upload has started, so nothing was rolled back: run the same command again to resume"
+        else:
+            then = "run again"
+        fix = exc.hint + "; then " if exc.hint else ("" if uploading else "fix it, then ")
+        raise StepError(
+            f"{step} failed: {exc.message}", hint=f"{fix}{then}: {options.rerun}"
+        ) from exc
     return result
 
 

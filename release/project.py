@@ -62,11 +62,6 @@ def name_of(config: Config) -> str:
     return name
 
 
-def version_tag(tags: list[str], tag_format: str) -> tuple[str, Version] | None:
-    """The greatest release tag among ``tags`` that matches ``tag_format`` (pure)."""
-    return greatest_tag(tags, tag_format)
-
-
 def current(config: Config, ref: str = "HEAD") -> Release:
     """The release at ``ref``: the tag's version when ``ref`` carries a release tag, else the project's.
 
@@ -76,7 +71,7 @@ def current(config: Config, ref: str = "HEAD") -> Release:
     name = name_of(config)
     repo = git.open_repo(config.project)
     sha, _ = git.resolve_commit(repo, ref)
-    found = version_tag(git.tags_at(repo, sha), config.tag_format)
+    found = greatest_tag(git.tags_at(repo, sha), config.tag_format)
     if sha != git.resolve_commit(repo, "HEAD")[0]:
         if found is None:
             raise UsageError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,13 @@ def _files(server: Server) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(server.root.iterdir()) if p.is_file()}
 
 
+def promote(root: Path, source: Server, dest: Server) -> subprocess.CompletedProcess[str]:
+    """``release promote --from SOURCE --to DEST``, building with the installed backends."""
+    return release_cli(
+        "--project", str(root), "promote", "--from", source.url, "--to", dest.url, "--no-isolation"
+    )
+
+
 def test_promote_copies_the_exact_bytes(tagged: Path, two_indexes, tmp_path: Path) -> None:
     source, dest = two_indexes
     build_dist(tagged, tmp_path / "dist")
@@ -42,16 +50,7 @@ def test_promote_copies_the_exact_bytes(tagged: Path, two_indexes, tmp_path: Pat
         *[str(p) for p in (tmp_path / "dist").iterdir()],
     )
     assert proc.returncode == 0, proc.stderr
-    proc = release_cli(
-        "--project",
-        str(tagged),
-        "promote",
-        "--from",
-        source.url,
-        "--to",
-        dest.url,
-        "--no-isolation",
-    )
+    proc = promote(tagged, source, dest)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "sha256 of every file matches a fresh build of v1.0.0" in proc.stdout
     assert "import pub_hatch_cli: ok" in proc.stdout
@@ -59,16 +58,7 @@ def test_promote_copies_the_exact_bytes(tagged: Path, two_indexes, tmp_path: Pat
     assert _files(dest) == _files(source)
     assert len(_files(dest)) == 2
     # promoting again uploads nothing
-    again = release_cli(
-        "--project",
-        str(tagged),
-        "promote",
-        "--from",
-        source.url,
-        "--to",
-        dest.url,
-        "--no-isolation",
-    )
+    again = promote(tagged, source, dest)
     assert again.returncode == 0, again.stderr
     assert "(0 uploaded)" in again.stdout
 
@@ -85,16 +75,7 @@ def test_a_file_that_differs_from_the_tag_is_refused_before_any_upload(
     for path in build_dist(other, tmp_path / "other-dist"):
         shutil.copy(path, source.root / path.name)
     before = _files(source)
-    proc = release_cli(
-        "--project",
-        str(tagged),
-        "promote",
-        "--from",
-        source.url,
-        "--to",
-        dest.url,
-        "--no-isolation",
-    )
+    proc = promote(tagged, source, dest)
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: promote refused: the files on ")
     assert "a fresh build of the tag gives" in proc.stderr
@@ -144,9 +125,7 @@ def test_a_configured_index_url_does_not_redirect_either_end(two_indexes, tmp_pa
     git(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
     for path in build_dist(root, tmp_path / "dist"):
         shutil.copy(path, source.root / path.name)
-    proc = release_cli(
-        "--project", str(root), "promote", "--from", source.url, "--to", dest.url, "--no-isolation"
-    )
+    proc = promote(root, source, dest)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(2 uploaded)" in proc.stdout
     assert f"now on {dest.index_url}" in proc.stdout

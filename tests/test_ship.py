@@ -68,6 +68,18 @@ def ship(
     return code, out, err
 
 
+def ship_process(work: Path, url: str) -> subprocess.Popen[str]:
+    """``release ship`` in a process of its own, its progress readable line by line."""
+    argv = ["--project", str(work), "ship", "--repository", url, "--no-isolation"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "release", *argv],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def index_files(server: Server) -> list[str]:
     return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
@@ -395,24 +407,7 @@ def test_push_rejected_then_resume(capsys, repo, index: Server, proxy: FaultProx
 
 def test_sigkill_between_steps_then_resume(capsys, repo, index: Server, proxy: FaultProxy) -> None:
     work, bare = repo
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "release",
-            "--project",
-            str(work),
-            "ship",
-            "--repository",
-            proxy.url,
-            "--no-isolation",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = ship_process(work, proxy.url)
     assert proc.stderr is not None
     for line in proc.stderr:  # kill it as soon as the bump is done, before the build
         if line.startswith("    ok bump"):
@@ -481,23 +476,7 @@ def test_a_repository_without_commits_is_refused(capsys, tmp_path, index: Server
 def test_sigterm_before_the_upload_rolls_back(repo, index: Server) -> None:
     work, bare = repo
     before = snapshot(work), snapshot(bare)
-    with subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "release",
-            "--project",
-            str(work),
-            "ship",
-            "--repository",
-            index.url,
-            "--no-isolation",
-        ],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as proc:
+    with ship_process(work, index.url) as proc:
         assert proc.stderr is not None
         lines = []
         for line in proc.stderr:  # as a cancelled CI job would be: SIGTERM during the build
