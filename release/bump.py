@@ -80,7 +80,7 @@ class BumpPlan:
         if self.vcs and not self.edits:
             lines.append(f"version comes from git tags ({self.vcs}); the tag is the bump")
         if self.changelog is not None:
-            rel = self.changelog.relative_to(self.root)
+            rel = self.changelog.relative_to(self.root).as_posix()
             lines.append(f"move [Unreleased] in {rel} to [{self.target}]")
         elif self.changelog_note:
             lines.append(self.changelog_note)
@@ -128,7 +128,8 @@ def plan(
         if changelog.has_unreleased(text):
             date = (today or datetime.date.today()).isoformat()
             rotated = changelog.rotate(text, new, date, config.tag(new))
-            files[log] = rotated.text.encode("utf-8")
+            real = sources.real_path(log, sources.boundary(config.project), "changelog")
+            files[real] = rotated.text.encode("utf-8")
         else:
             note = f"{log.name} has no '## [Unreleased]' section; left as it is"
             log = None
@@ -157,7 +158,7 @@ def check_git(plan: BumpPlan) -> None:
     if plan.commit:
         dirty = git.changed_paths(repo, plan.files)
         if dirty:
-            names = ", ".join(str(p.relative_to(git.root(repo))) for p in dirty)
+            names = ", ".join(git.relative(repo, p) for p in dirty)
             raise UsageError(
                 f"uncommitted changes in {names}; the release commit would include them",
                 hint="commit or stash those changes first",

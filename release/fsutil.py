@@ -48,7 +48,9 @@ def write_atomic(files: Mapping[Path, bytes]) -> None:
 
     Each file is written to a temporary file beside it first; only when all are written
     are they renamed into place. A rename that fails restores the files already replaced.
+    A symbolic link is written through: its target gets the new bytes, the link stays.
     """
+    files = {Path(os.path.realpath(p)): data for p, data in files.items()}
     problems = [f"{p} {why}" for p in files if (why := unwritable(p)) is not None]
     if problems:
         raise SourceError(

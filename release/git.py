@@ -4,15 +4,44 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import git
+import git.cmd
+import git.index.fun
 from packaging.version import Version
 
 from .errors import GitError, UsageError
+from .secrets import scrubbed_env
 from .version import greatest_tag
+
+
+def _scrubbing(popen: Any) -> Any:
+    """``popen`` with upload credentials and tokens taken out of the child's environment."""
+    if getattr(popen, "releasekit_scrubbed", False):
+        return popen
+
+    def start(*args: Any, env: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+        return popen(*args, env=scrubbed_env(os.environ if env is None else env), **kwargs)
+
+    start.releasekit_scrubbed = True  # type: ignore[attr-defined]
+    return start
+
+
+# GitPython builds every child's environment from a copy of os.environ and only adds to it,
+# so neither Git.update_environment nor a per-call env can remove a variable. Every git it
+# starts (and so every hook that git runs: post-commit despite --no-verify,
+# reference-transaction, pre-push, the remote's receive hooks) goes through safer_popen, so
+# that one function is wrapped, once, for every repository, clone and persistent cat-file.
+_POPEN = "safer_popen"
+for _module in (git.cmd, git.index.fun):
+    _popen = getattr(_module, _POPEN, None)
+    if not callable(_popen):  # pragma: no cover - only if GitPython renames it
+        raise ImportError(f"{_module.__name__}.{_POPEN} is gone: cannot keep secrets out of git")
+    setattr(_module, _POPEN, _scrubbing(_popen))
 
 
 @contextmanager
@@ -34,6 +63,15 @@ def open_repo(path: Path) -> git.Repo:
             f"{path} is not inside a git repository",
             hint="run git init and commit the project first",
         ) from None
+
+
+def find_root(path: Path) -> Path | None:
+    """The work tree's top directory of the repository that holds ``path``, or None."""
+    try:
+        top = git.Repo(path, search_parent_directories=True).working_tree_dir
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    return Path(top) if top else None
 
 
 def root(repo: git.Repo) -> Path:
@@ -85,24 +123,57 @@ def tag_exists(repo: git.Repo, name: str) -> bool:
     return f"refs/tags/{name}" in {ref.path for ref in repo.tags}
 
 
+def relative(repo: git.Repo, path: Path) -> str:
+    """``path`` as git names it: relative to the work tree, with ``/`` on every platform."""
+    top = root(repo).resolve()
+    try:
+        return path.resolve().relative_to(top).as_posix()
+    except ValueError:
+        raise UsageError(
+            f"{path} is outside the repository {top}",
+            hint="keep every file releasekit writes inside the repository",
+        ) from None
+
+
+def _pathspecs(repo: git.Repo, paths: Iterable[Path]) -> list[str]:
+    # literal: a name with *, ? or [ in it means that file, not a pattern
+    return [":(literal)" + relative(repo, p) for p in paths]
+
+
+def _status(repo: git.Repo, *args: str) -> list[str]:
+    """Every path ``git status --porcelain -z`` names (both names of a rename), as git spells it."""
+    with _wrapped("read the status"):
+        out = repo.git.status("--porcelain", "-z", *args, stdout_as_string=False)
+    # -z: no octal quoting of non-ASCII names; fsdecode keeps even non-UTF-8 names intact
+    fields = os.fsdecode(out).split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields):
+        entry = fields[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if entry[0] in "RC" and i < len(fields):  # a rename or copy: its source follows
+            paths.append(fields[i])
+            i += 1
+    return paths
+
+
 def changed_paths(repo: git.Repo, paths: Iterable[Path]) -> list[Path]:
     """Those of ``paths`` that are untracked, or differ from HEAD in the index or work tree."""
-    top = root(repo)
-    rels = [str(p.resolve().relative_to(top.resolve())) for p in paths]
-    if not rels:
+    paths = list(paths)
+    if not paths:
         return []
-    with _wrapped("read the status"):
-        out = repo.git.status("--porcelain", "--untracked-files=all", "--", *rels)
-    dirty = {line[3:].strip('"') for line in out.splitlines() if line}
-    return [top / r for r in rels if r in dirty]
+    dirty = set(_status(repo, "--untracked-files=all", "--", *_pathspecs(repo, paths)))
+    return [p for p in paths if relative(repo, p) in dirty]
 
 
 def commit_paths(repo: git.Repo, paths: Iterable[Path], message: str) -> str:
     """Commit exactly ``paths`` (whatever else is staged stays staged); returns the SHA."""
-    top = root(repo).resolve()
-    rels = [str(p.resolve().relative_to(top)) for p in paths]
+    specs = _pathspecs(repo, paths)
     with _wrapped("commit"):
-        repo.git.commit("--only", "--no-verify", "-m", message, "--", *rels)
+        repo.git.commit("--only", "--no-verify", "-m", message, "--", *specs)
     return repo.head.commit.hexsha
 
 
@@ -128,11 +199,10 @@ def undo_commit(repo: git.Repo, sha: str) -> None:
 
 def restore_index(repo: git.Repo, paths: Iterable[Path]) -> None:
     """Reset the index entries of ``paths`` to HEAD."""
-    top = root(repo).resolve()
-    rels = [str(p.resolve().relative_to(top)) for p in paths]
-    if rels:
+    specs = _pathspecs(repo, paths)
+    if specs:
         with _wrapped("reset the index"):
-            repo.git.reset("-q", "HEAD", "--", *rels)
+            repo.git.reset("-q", "HEAD", "--", *specs)
 
 
 def latest_version_tag(repo: git.Repo, tag_format: str) -> tuple[Version, str] | None:
@@ -171,10 +241,8 @@ def release_branch(repo: git.Repo, configured: str | None) -> str:
 
 
 def dirty_files(repo: git.Repo) -> list[str]:
-    """Modified, staged and untracked paths (ignored files excluded)."""
-    with _wrapped("read the status"):
-        out = str(repo.git.status("--porcelain", "--untracked-files=all"))
-    return [line[3:] for line in out.splitlines() if line.strip()]
+    """Modified, staged and untracked paths (ignored files excluded), relative to the top."""
+    return _status(repo, "--untracked-files=all")
 
 
 def head_sha(repo: git.Repo) -> str:

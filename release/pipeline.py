@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import build, bump, check, credentials, git, github, index, preflight, project, publish
@@ -206,8 +207,10 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
 
 
 def _state_dir(config: Config, tag: str | None) -> Path:
+    # keyed by project and tag: packages of one repository may be released under one tag name
     repo = git.open_repo(config.project)
-    return Path(repo.git_dir) / "releasekit" / (tag or "untagged")
+    name = canonicalize_name(project.name_of(config))
+    return Path(repo.git_dir) / "releasekit" / name / (tag or "untagged")
 
 
 def _read_state(path: Path | None) -> dict[str, object]:

@@ -6,6 +6,7 @@ splices the new version into that span, so every other byte of the file is kept.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import tomlkit
 from packaging.version import InvalidVersion, Version
 from tomlkit.items import String, StringType
 
+from . import git
 from .config import Config
 from .errors import SourceError
 
@@ -46,9 +48,9 @@ class Source:
     def label(self, root: Path) -> str:
         """``file:line`` relative to the project."""
         try:
-            rel = self.path.relative_to(root)
+            rel = self.path.relative_to(root).as_posix()
         except ValueError:
-            rel = self.path
+            rel = self.path.as_posix()
         return f"{rel}:{self.line}"
 
 
@@ -235,6 +237,28 @@ def _configured(project: Path, names: Iterable[str]) -> Iterable[Source]:
             yield _assignment(path, r"__version__|VERSION|version", "[tool.release] version-files")
 
 
+def boundary(project: Path) -> Path:
+    """The directory every file we rewrite must be in: the repository, else the project."""
+    top = git.find_root(project)
+    return (top or project).resolve()
+
+
+def real_path(path: Path, top: Path, what: str) -> Path:
+    """The file ``path`` names after following symlinks; refused when it is outside ``top``.
+
+    A version file that is a link is rewritten through the link, so the link stays a link.
+    """
+    target = path.resolve()
+    if target.is_relative_to(top) and ".git" not in target.relative_to(top).parts:
+        return target
+    linked = target != Path(os.path.abspath(path))
+    where = f"is a symbolic link to {target.as_posix()}" if linked else f"is {target.as_posix()}"
+    raise SourceError(
+        f"{what} {where}, outside the repository {top.as_posix()}",
+        hint="point it at a file inside the repository, or list that file instead",
+    )
+
+
 def discover(config: Config) -> Discovery:
     """Find every version source of the project, or the VCS plugin that derives it."""
     project = config.project
@@ -247,9 +271,11 @@ def discover(config: Config) -> Discovery:
         if cfg is not None:
             found.append(cfg)
     found.extend(_configured(project, config.version_files))
+    top = boundary(project)
     unique: dict[tuple[Path, int], Source] = {}
     for source in found:
-        unique.setdefault((source.path.resolve(), source.start), source)
+        real = real_path(source.path, top, f"version source {source.label(project)}")
+        unique.setdefault((real, source.start), source)
     sources = tuple(unique.values())
     if not sources and vcs is None:
         raise SourceError(
@@ -281,10 +307,13 @@ def agreed_version(sources: Iterable[Source], root: Path) -> Version:
 
 
 def rewritten(sources: Iterable[Source], new: str) -> Mapping[Path, bytes]:
-    """The new bytes of every file that holds a source, with each version replaced by ``new``."""
+    """The new bytes of every file that holds a source, with each version replaced by ``new``.
+
+    Keyed by each file's real path: through a symlink, the link's target is rewritten.
+    """
     by_path: dict[Path, list[Source]] = {}
     for source in sources:
-        by_path.setdefault(source.path, []).append(source)
+        by_path.setdefault(source.path.resolve(), []).append(source)
     result: dict[Path, bytes] = {}
     for path, group in by_path.items():
         text = read_text(path)

@@ -26,6 +26,7 @@ class FaultProxy:
         self.fail_status = 503
         self.hide_project: str | None = None
         self.uploads: list[str] = []
+        self.authorizations: list[str] = []  # the Authorization header of every upload
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,6 +37,7 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 if self.command == "POST":
+                    proxy.authorizations.append(self.headers.get("Authorization", ""))
                     name = re.search(rb'filename="([^"]+)"', body)
                     filename = name.group(1).decode() if name else "?"
                     pattern = proxy.fail_uploads_matching

@@ -332,7 +332,7 @@ def test_fault_before_upload_restores_the_checkout(
     assert errors and errors[0].startswith(f"error: {error}"), err
     assert "rolled back" in err
     assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
-    assert not (work / ".git" / "releasekit" / f"v{NEW}").exists()
+    assert not (work / ".git" / "releasekit" / PACKAGE / f"v{NEW}").exists()
 
 
 # --- faults at or after upload: nothing rolled back, the same command resumes ---
