@@ -297,26 +297,30 @@ def _tiny(top: Path, name: str, version: str) -> Path:
 
 @pytest.mark.slow
 def test_two_projects_under_one_tag_keep_their_own_state(
-    tmp_path: Path, fresh_index: Server
+    tmp_path: Path, fresh_index: Server, proxy: FaultProxy
 ) -> None:
     top = tmp_path / "mono"
     first, second = _tiny(top, "rk-state-a", "0.1.0"), _tiny(top, "rk-state-b", "0.1.1")
     init_repo(top)
     _with_origin(top, tmp_path / "remote.git")
-    proc = _ship(first, fresh_index.url)
-    assert proc.returncode == 0, proc.stderr
-    # the first release's tag v0.1.1 is at HEAD and the second project is at 0.1.1: it resumes
+    # the first project's release stops at its upload: its built files stay, for a resume
+    proxy.fail_uploads_matching, proxy.fail_status = "rk_state_a", 400
+    proc = _ship(first, proxy.url)
+    assert proc.returncode == 1, proc.stderr
+    assert "upload failed" in proc.stderr
+    # its tag v0.1.1 is at HEAD and the second project is at 0.1.1: the second resumes there
     proc = _ship(second, fresh_index.url)
     assert proc.returncode == 0, proc.stderr
     assert "==> bump: skipped, HEAD already carries v0.1.1" in proc.stderr
     assert "reusing" not in proc.stderr
     assert sorted(p.name for p in fresh_index.root.iterdir()) == [
-        "rk_state_a-0.1.1-py3-none-any.whl",
-        "rk_state_a-0.1.1.tar.gz",
         "rk_state_b-0.1.1-py3-none-any.whl",
         "rk_state_b-0.1.1.tar.gz",
     ]
     state = top / ".git" / "releasekit"
     for name in ("rk-state-a", "rk-state-b"):
         dist = sorted(p.name for p in (state / name / "v0.1.1" / "dist").iterdir())
-        assert dist and all(n.startswith(name.replace("-", "_")) for n in dist), dist
+        assert dist == [f"{name.replace('-', '_')}-0.1.1{end}" for end in WHEEL_SDIST], dist
+
+
+WHEEL_SDIST = ("-py3-none-any.whl", ".tar.gz")
