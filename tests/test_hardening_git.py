@@ -186,6 +186,9 @@ def test_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
         assert "Traceback" not in proc.stderr
         assert (snapshot(work), (outside / "VERSION").read_bytes()) == before
         assert os.readlink(work / "VERSION") == str(outside / "VERSION")
+    proc = release_cli("--project", str(work), "status", "--repository", "http://127.0.0.1:9/")
+    assert "[FAIL] version sources: version source VERSION:1 is a symbolic link to " in proc.stdout
+    assert (snapshot(work), (outside / "VERSION").read_bytes()) == before
 
 
 def test_failed_ship_restores_links_and_modes(tmp_path: Path, fresh_index: Server) -> None:
