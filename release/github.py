@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from . import bump, changelog, git
+from . import auto, bump, changelog, git, unreleased
 from .config import Config
 from .errors import StepError, UsageError
 from .retry import GaveUp, from_env, retry
@@ -156,7 +156,12 @@ def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
     version = version or version_of_tag(tag, config.tag_format)
     log = changelog.find(config.project, config.changelog)
     if log is None or not log.is_file():
-        body = f"Release {version}."
+        if git.tag_commit(git.open_repo(config.project), tag) is None:
+            raise UsageError(
+                f"tag {tag} is not in this repository; the notes come from its commits",
+                hint=f"fetch it first: git fetch origin tag {tag}",
+            )
+        body = notes_from_commits(config, tag, version)
     else:
         text = log.read_text(encoding="utf-8")
         section = changelog.section(text, str(version))
@@ -167,6 +172,22 @@ def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
             )
         body = section
     return Notes(tag=tag, name=tag, body=body, prerelease=version.is_prerelease)
+
+
+def notes_from_commits(config: Config, ref: str, version: Version) -> str:
+    """Notes for a project without a changelog: commit subjects since the previous release tag."""
+    _previous, found = unreleased.commits(config, ref, before=version)
+    release_commit = f"Release {version} (was "
+    kept = [c for c in found if not c[1].startswith(release_commit)]
+    return auto.commit_notes(kept) or f"Release {version}."
+
+
+def upcoming_notes(config: Config, version: Version) -> str | None:
+    """What the GitHub Release of the next ``version`` would say, read before the bump."""
+    log = changelog.find(config.project, config.changelog)
+    if log is None or not log.is_file():
+        return notes_from_commits(config, "HEAD", version)
+    return changelog.unreleased(log.read_text(encoding="utf-8"))
 
 
 class _Transient(Exception):
