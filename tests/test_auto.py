@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import test_github
 from conftest import git, snapshot
 from packaging.version import Version
 from test_frontdoors import invoke
@@ -12,6 +13,8 @@ from test_frontdoors import invoke
 from release import auto
 from release.__main__ import main
 from release.errors import UsageError
+
+github_api = test_github.github  # the stand-in GitHub API: a fixture, shared
 
 # --- the pure rules -------------------------------------------------------------------------
 
@@ -437,4 +440,62 @@ def test_invoke_bump_part_auto_nothing_to_release(make_project) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: nothing to release")
     assert "\nhint: looked since v1.2.3" in proc.stderr
+    assert snapshot(root) == before
+
+
+# --- notes from commits, for a project without a changelog ----------------------------------
+
+
+def test_notes_from_commits_without_a_changelog(
+    capsys, make_project, github_api, pypi_index
+) -> None:
+    github = github_api
+    root = _project(make_project)
+    _commit(root, "feat(cli): a flag")
+    git(root, "switch", "-q", "-c", "topic")
+    _commit(root, "fix: a crash on a branch")
+    git(root, "switch", "-q", "main")
+    git(root, "merge", "-q", "--no-ff", "topic", "-m", "Merge branch 'topic'")
+    _commit(root, "chore: tidy", "not conventional at all")
+    sha = {
+        subject: git(root, "log", "--format=%h", "--abbrev=7", f"--grep=^{subject}$", "-n1")
+        for subject in (
+            "feat(cli): a flag",
+            "fix: a crash on a branch",
+            "chore: tidy",
+            "not conventional at all",
+        )
+    }
+    notes = (
+        f"## Features\n\n- cli: a flag ({sha['feat(cli): a flag']})\n\n"
+        f"## Fixes\n\n- a crash on a branch ({sha['fix: a crash on a branch']})\n\n"
+        f"## Other\n\n- chore: tidy ({sha['chore: tidy']})\n"
+        f"- not conventional at all ({sha['not conventional at all']})"
+    )
+    # status shows the notes the GitHub Release would get
+    argv = ["--project", str(root), "status", "--part", "auto", "--no-push"]
+    assert main([*argv, "--repository", pypi_index.url]) == 0
+    out = capsys.readouterr().out
+    assert "notes:       the GitHub Release of v1.3.0 would say:\n" in out
+    assert "\n".join(f"  | {ln}".rstrip() for ln in notes.splitlines()) in out
+    # the release commit itself and the merge are left out of the published notes
+    assert main(["--project", str(root), "bump", "auto", "--tag"]) == 0
+    capsys.readouterr()
+    github.tags.add("v1.3.0")
+    assert main(["--project", str(root), "github-release"]) == 0, capsys.readouterr()
+    (release,) = github.releases.values()
+    assert (release["tag_name"], release["body"]) == ("v1.3.0", notes)
+
+
+def test_notes_of_a_tag_that_is_not_here_are_refused(capsys, make_project, github_api) -> None:
+    github = github_api
+    root = _project(make_project)
+    git(root, "tag", "-d", "v1.2.3")
+    before = snapshot(root)
+    assert main(["--project", str(root), "github-release", "--tag", "v1.2.3"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: tag v1.2.3 is not in this repository; the notes come from its commits",
+        "hint: fetch it first: git fetch origin tag v1.2.3",
+    ]
+    assert github.writes() == []
     assert snapshot(root) == before
