@@ -146,3 +146,27 @@ def unreleased_entries(text: str) -> list[tuple[str, str]]:
             if match is not None:
                 entries.append((subsection, match.group("text")))
     return entries
+
+
+def titled_section(text: str, version: str) -> str | None:
+    """The body under the first Markdown heading that names ``version`` (towncrier's titles).
+
+    towncrier titles a section as its template says (``# name 1.2.4 (2026-11-22)``); the body
+    runs to the next heading of the same or a higher level.
+    """
+    token = re.compile(rf"(?<![\w.]){re.escape(version)}(?!\w|\.\w)")
+    outside = lines_outside_fences(text)
+    for i, line in enumerate(outside):
+        level = len(line.text) - len(line.text.lstrip("#"))
+        if not (0 < level <= 6 and line.text[level : level + 1] in (" ", "\t")):
+            continue
+        if token.search(line.text) is None:
+            continue
+        end = len(text)
+        for later in outside[i + 1 :]:
+            depth = len(later.text) - len(later.text.lstrip("#"))
+            if 0 < depth <= level and later.text[depth : depth + 1] in (" ", "\t", ""):
+                end = later.start
+                break
+        return text[line.start + len(line.text) : end].strip()
+    return None

@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from . import auto, bump, changelog, git, unreleased
+from . import auto, bump, changelog, fragments, git, unreleased
 from .config import Config
 from .errors import StepError, UsageError
 from .retry import GaveUp, from_env, retry
@@ -154,7 +154,7 @@ def version_of_tag(tag: str, tag_format: str) -> Version:
 def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
     """The release notes of ``tag``: its version's changelog section (pure but for the read)."""
     version = version or version_of_tag(tag, config.tag_format)
-    log = changelog.find(config.project, config.changelog)
+    log = _news_file(config) or changelog.find(config.project, config.changelog)
     if log is None or not log.is_file():
         if git.tag_commit(git.open_repo(config.project), tag) is None:
             raise UsageError(
@@ -165,6 +165,8 @@ def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
     else:
         text = log.read_text(encoding="utf-8")
         section = changelog.section(text, str(version))
+        if section is None:  # a towncrier title, such as "# name 1.2.4 (date)"
+            section = changelog.titled_section(text, str(version))
         if section is None:
             raise UsageError(
                 f"{log.name} has no section for {version}",
@@ -172,6 +174,14 @@ def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
             )
         body = section
     return Notes(tag=tag, name=tag, body=body, prerelease=version.is_prerelease)
+
+
+def _news_file(config: Config) -> Path | None:
+    """A towncrier project's Markdown news file: the notes are the section towncrier wrote."""
+    setup = fragments.find(config.project, config.pyproject)
+    if setup is None or not setup.configured or setup.news_file.suffix != ".md":
+        return None
+    return setup.news_file
 
 
 def notes_from_commits(config: Config, ref: str, version: Version) -> str:

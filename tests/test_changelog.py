@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from release.changelog import has_unreleased, has_version, rotate, section, unreleased_entries
+from release.changelog import (
+    has_unreleased,
+    has_version,
+    rotate,
+    section,
+    titled_section,
+    unreleased_entries,
+)
 
 BEFORE = """# Changelog
 
@@ -199,3 +206,15 @@ def test_a_bump_keeps_every_line_in_order(case: tuple[str, int]) -> None:
     kept = [ln for i, ln in enumerate(before) if i != heading and ln != link]
     remaining = iter(after)
     assert all(any(ln == other for other in remaining) for ln in kept)
+
+
+def test_titled_section_finds_towncrier_titles() -> None:
+    news = (
+        "# Changelog\n\n# demo 1.1.0.post1 (2026-02-01)\n\n- post\n\n"
+        "# demo 1.1.0 (2026-01-01)\n\n## Features\n\n- new\n\n```\n# demo 1.0.0\n```\n\n"
+        "# demo 1.0.0 (2025-01-01)\n\n- old\n"
+    )
+    assert titled_section(news, "1.1.0") == "## Features\n\n- new\n\n```\n# demo 1.0.0\n```"
+    assert titled_section(news, "1.1.0.post1") == "- post"
+    assert titled_section(news, "1.0.0") == "- old"
+    assert titled_section(news, "1.1") is None

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import test_github
 from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot
 
 from release.__main__ import main
@@ -227,7 +228,7 @@ def test_a_failing_towncrier_restores_everything(capsys, tmp_path: Path) -> None
 # --- bad input: exit 2, error and hint, nothing changed --------------------------------------
 
 
-def test_a_fragment_of_an_unknown_type_is_refused(capsys, project: Path) -> None:
+def test_a_fragment_of_an_unknown_type_is_refused(capsys, project: Path, pypi_index) -> None:
     (project / "changelog.d" / "14.feat.md").write_text("Not a towncrier type.\n")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "docs: a misnamed fragment")
@@ -242,6 +243,15 @@ def test_a_fragment_of_an_unknown_type_is_refused(capsys, project: Path) -> None
             "or add the type to [tool.towncrier]",
         ]
         assert snapshot(project) == before
+    # ship refuses it at preflight, before anything changes
+    code, out, err = release(
+        capsys, project, "ship", "--repository", pypi_index.url, "--no-push", "--no-isolation"
+    )
+    assert code == 2
+    assert "[FAIL] towncrier: news fragment changelog.d/14.feat.md has no known type" in err
+    assert err.splitlines()[-2].startswith("error: preflight refused: news fragment")
+    assert err.splitlines()[-1].startswith("hint: name it NAME.TYPE.md with TYPE one of")
+    assert snapshot(project) == before
 
 
 def test_a_type_auto_cannot_map_is_refused(capsys, tmp_path: Path) -> None:
@@ -332,3 +342,39 @@ def test_a_fragment_directory_without_configuration_is_refused(capsys, tmp_path:
         '"CHANGELOG.md" to pyproject.toml',
     ]
     assert snapshot(root) == before
+
+
+# --- the notes: the section towncrier wrote -------------------------------------------------
+
+github_api = test_github.github  # the stand-in GitHub API: a fixture, shared
+
+
+def test_the_github_release_notes_are_the_section_towncrier_wrote(
+    capsys, tmp_path: Path, github_api
+) -> None:
+    root = init_repo(copy_package("pub-hatch-cli", tmp_path))
+    # towncrier's own title ("# pub-hatch-cli 1.1.0 (DATE)"), not a Keep a Changelog heading
+    _towncrier_project(root)
+    text = (
+        (root / "pyproject.toml")
+        .read_text()
+        .replace('title_format = "## [{version}] - {project_date}"\n', "")
+    )
+    (root / "pyproject.toml").write_text(text)
+    (root / "CHANGELOG.md").write_text(
+        CHANGELOG.replace("## [1.0.0] - 2024-01-01", "# pub-hatch-cli 1.0.0 (2024-01-01)")
+    )
+    git(root, "commit", "-q", "-am", "docs: towncrier's default title")
+    code, _out, err = release(capsys, root, "bump", "minor", "--tag")
+    assert code == 0, err
+    news = (root / "CHANGELOG.md").read_text()
+    assert "\n# pub-hatch-cli 1.1.0 (" in news
+    github_api.tags.add("v1.1.0")
+    code, _out, err = release(capsys, root, "github-release")
+    assert code == 0, err
+    (published,) = github_api.releases.values()
+    assert published["body"] == (
+        "## Features\n\n- A new command. (#12)\n\n"
+        "## Bugfixes\n\n- A crash on empty input. (#13)\n\n"
+        "## Improved Documentation\n\n- Better docs."
+    )
