@@ -321,7 +321,6 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"next:        {s.version or 'cannot compute'} (--part {args.part})")
         if s.part_reason:
             print(f"auto:        {s.part_reason}")
-        _print_unreleased(cfg, s)
     print(f"tag:         {s.tag or '-'}")
     print(f"on index:    {', '.join(s.on_index) or 'no files of that version'}")
     print(f"work tree:   {'clean' if not s.dirty else f'{len(s.dirty)} uncommitted change(s)'}")
@@ -339,6 +338,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
     else:
         for line in pipeline.plan_lines(s, _ship_options(args, dry_run=True)):
             print(f"ship would {line}")
+    if not s.resume:
+        _print_unreleased(cfg, s)
     return 0
 
 

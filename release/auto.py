@@ -225,7 +225,8 @@ def decide(
 def nothing_to_release(evidence: Evidence) -> UsageError:
     """The refusal when no change calls for a release, saying where auto looked."""
     others = len(evidence.changes)
-    seen = f" ({others} {_plural(evidence.noun, others)} that make no release)" if others else ""
+    verb = "makes" if others == 1 else "make"
+    seen = f" ({others} {_plural(evidence.noun, others)} that {verb} no release)" if others else ""
     hints = {
         "fragments": "add a news fragment (towncrier create), or name the part: --part patch",
         "changelog": "add an entry under ### Added, ### Fixed, ... in [Unreleased], "

@@ -246,9 +246,8 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     if s.resume:
         lines.append(f"bump: skipped, HEAD already carries {tag} (resuming)")
     else:
-        lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}")
-        if s.part_reason:
-            lines.append(f"  (--part auto: {s.part_reason})")
+        auto = f" (--part auto: {s.part_reason})" if s.part_reason else ""
+        lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}{auto}")
     lines.append(f"build: {files} from a clean checkout of {tag}")
     lines.append(f"check: twine check --strict; name {s.name}, version {v}")
     if s.target.name == "local":

@@ -332,8 +332,10 @@ def test_status_and_ship_dry_run_explain(capsys, make_project, pypi_index) -> No
     argv[2] = "ship"
     assert main([*argv, "--no-push", "--dry-run"]) == 0, capsys.readouterr()
     _, err = capsys.readouterr()
-    assert "would bump: 1.2.3 -> 1.3.0, commit, annotated tag v1.3.0" in err
-    assert "(--part auto: minor: 2 Added entries in CHANGELOG.md [Unreleased])" in err
+    assert (
+        "would bump: 1.2.3 -> 1.3.0, commit, annotated tag v1.3.0 "
+        "(--part auto: minor: 2 Added entries in CHANGELOG.md [Unreleased])\n"
+    ) in err
     assert snapshot(root) == before
 
 
@@ -378,7 +380,10 @@ def test_ship_refuses_nothing_to_release_at_preflight(capsys, make_project, pypi
     argv = ["--project", str(root), "ship", "--part", "auto", "--no-push"]
     assert main([*argv, "--repository", pypi_index.url]) == 2
     err = capsys.readouterr().err
-    assert "error: nothing to release: no commits since v1.2.3 call for a release (1 commit " in err
+    assert (
+        "error: nothing to release: no commits since v1.2.3 call for a release (1 commit that makes no release)"
+        in err
+    )
     assert "hint: looked since v1.2.3" in err
     assert snapshot(root) == before
 
