@@ -228,14 +228,14 @@ def nothing_to_release(evidence: Evidence) -> UsageError:
     verb = "makes" if others == 1 else "make"
     seen = f" ({others} {_plural(evidence.noun, others)} that {verb} no release)" if others else ""
     hints = {
-        "fragments": "add a news fragment (towncrier create), or name the part: --part patch",
-        "changelog": "add an entry under ### Added, ### Fixed, ... in [Unreleased], "
-        "or name the part: --part patch",
-        "commits": "commit a feat: or fix: change, or name the part: --part patch",
+        "fragments": "add a news fragment (towncrier create)",
+        "changelog": "add an entry under ### Added, ### Fixed, ... in [Unreleased]",
+        "commits": "commit a feat: or fix: change",
     }
     return UsageError(
         f"nothing to release: no {_plural(evidence.noun)} {evidence.where} call for a release{seen}",
-        hint=f"looked {evidence.where}; {hints[evidence.source]}",
+        hint=f"looked {evidence.where}; {hints[evidence.source]}, or name the part instead of "
+        "auto (patch, minor or major)",
     )
 
 
@@ -248,8 +248,8 @@ def commit_notes(commits: Sequence[tuple[str, str, str]]) -> str:
     groups: dict[str, list[str]] = {"Features": [], "Fixes": [], "Other": []}
     for sha, subject, body in reversed(commits):
         commit = parse_commit(subject, body)
-        grouped = commit.kind in NOTE_GROUPS
-        text = commit.text if grouped else subject.strip()  # other types keep their prefix
+        grouped = commit.kind in ("feat", "fix")  # the heading says it; others keep their type
+        text = commit.text if grouped else subject.strip()
         if commit.scope and grouped:
             text = f"{commit.scope}: {text}"
         if commit.breaking:

@@ -148,7 +148,7 @@ def test_nothing_to_release_without_fragments(capsys, tmp_path: Path) -> None:
     assert err.splitlines() == [
         "error: nothing to release: no fragments in changelog.d/ call for a release",
         "hint: looked in changelog.d/; add a news fragment (towncrier create), "
-        "or name the part: --part patch",
+        "or name the part instead of auto (patch, minor or major)",
     ]
     assert snapshot(root) == before
 
