@@ -418,11 +418,13 @@ def test_bad_auto_settings_are_refused(capsys, make_project, table: str, error: 
     assert snapshot(root) == before
 
 
-def test_auto_is_not_a_part_of_bump_rules(capsys, make_project) -> None:
+def test_auto_is_not_a_part_of_bump_rules() -> None:
     """``auto`` is resolved by the front doors; next_version itself does not take it."""
-    from release.version import PARTS
+    from release.version import PARTS, next_version
 
     assert "auto" not in PARTS
+    with pytest.raises(UsageError, match="must be decided before the bump"):
+        next_version(Version("1.2.3"), "auto")
 
 
 # --- the front doors -------------------------------------------------------------------------
