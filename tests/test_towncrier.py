@@ -378,3 +378,18 @@ def test_the_github_release_notes_are_the_section_towncrier_wrote(
         "## Bugfixes\n\n- A crash on empty input. (#13)\n\n"
         "## Improved Documentation\n\n- Better docs."
     )
+
+
+def test_an_uncommitted_fragment_is_refused_before_the_release_commit(
+    capsys, project: Path
+) -> None:
+    (project / "changelog.d" / "15.bugfix.md").write_text("Not committed yet.\n")
+    before = snapshot(project)
+    code, out, err = release(capsys, project, "bump", "auto", "--tag")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "error: uncommitted changes in changelog.d/15.bugfix.md; "
+        "the release commit would include them",
+        "hint: commit or stash those changes first",
+    ]
+    assert snapshot(project) == before
