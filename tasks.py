@@ -15,7 +15,7 @@ def _release(*argv: str) -> None:
 
 @task(
     help={
-        "part": "major, minor, patch, alpha, beta, rc, pre, dev, post, release, or a version",
+        "part": "major, minor, patch, alpha, beta, rc, pre, dev, post, release, auto, or a version",
         "dry_run": "show the plan, change nothing",
         "commit": "commit exactly the changed files",
         "tag": "create an annotated tag (implies --commit)",
@@ -110,7 +110,7 @@ def serve_index(c: Context, port: int = 8765, root: str = "") -> None:
 
 @task(
     help={
-        "part": "what to bump (default: patch)",
+        "part": "what to bump (default: patch; auto: from the changelog, fragments or commits)",
         "repository": "local (a rehearsal; the default), testpypi, pypi, or an upload URL",
         "dry_run": "print the plan, change nothing",
         "no_push": "do not push the commit and tag",
@@ -131,7 +131,12 @@ def release(
     _release("--project", project, "ship", "--part", part, *target, *flags)
 
 
-@task(help={"project": "the project directory (default: .)"})
-def status(c: Context, project: str = ".") -> None:
+@task(
+    help={
+        "part": "what to bump (default: patch; auto: from the changelog, fragments or commits)",
+        "project": "the project directory (default: .)",
+    }
+)
+def status(c: Context, part: str = "patch", project: str = ".") -> None:
     """Show what a release would do, and why it would refuse."""
-    _release("--project", project, "status")
+    _release("--project", project, "status", "--part", part)

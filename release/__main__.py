@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import config, scaffold, targets
+from .auto import AUTO
 from .errors import ReleaseError, StepError, UsageError
 from .version import PARTS, check_publishable
 from .version import parse as parse_version
@@ -46,18 +47,24 @@ def _cmd_version(args: argparse.Namespace) -> int:
 
 
 def _cmd_bump(args: argparse.Namespace) -> int:
-    from . import bump
+    from . import bump, unreleased
 
-    state = bump.read_state(config.load(args.project))
-    plan = bump.plan(state, args.spec, commit=args.commit, tag=args.tag)
+    cfg = config.load(args.project)
+    state = bump.read_state(cfg)
+    decision = unreleased.resolve(cfg, state.current, args.spec)
+    plan = bump.plan(state, decision.spec, commit=args.commit, tag=args.tag)
     if args.dry_run:
         bump.check_git(plan)
         print(f"{plan.current} -> {plan.target}")
+        if decision.reason:
+            print(f"  auto: {decision.reason}")
         for line in plan.describe():
             print(f"  would {line}")
         return 0
     outcome = bump.execute(plan)
     print(f"{plan.current} -> {plan.target}")
+    if decision.reason:
+        print(f"  auto: {decision.reason}")
     for line in plan.describe():
         if line.startswith("no tag:") or line.startswith("version comes"):
             print(f"  {line}")
@@ -312,6 +319,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"next:        {s.version} (HEAD carries {s.tag}: ship would resume)")
     else:
         print(f"next:        {s.version or 'cannot compute'} (--part {args.part})")
+        if s.part_reason:
+            print(f"auto:        {s.part_reason}")
     print(f"tag:         {s.tag or '-'}")
     print(f"on index:    {', '.join(s.on_index) or 'no files of that version'}")
     print(f"work tree:   {'clean' if not s.dirty else f'{len(s.dirty)} uncommitted change(s)'}")
@@ -329,7 +338,31 @@ def _cmd_status(args: argparse.Namespace) -> int:
     else:
         for line in pipeline.plan_lines(s, _ship_options(args, dry_run=True)):
             print(f"ship would {line}")
+    if not s.resume:
+        _print_unreleased(cfg, s)
     return 0
+
+
+def _print_unreleased(cfg: config.Config, s: pipeline.Survey) -> None:
+    """The fragments the bump would consume and the notes a GitHub Release would get."""
+    from . import fragments, github
+
+    try:
+        setup = fragments.find(cfg.project, cfg.pyproject)
+        found = fragments.listing(setup) if setup is not None else []
+    except ReleaseError:
+        return  # the checks below say what is wrong
+    if setup is not None:
+        names = ", ".join(setup.label(f.path) for f in found) or "none"
+        print(f"fragments:   {len(found)} to consume ({names})")
+    if s.version is None or setup is not None:
+        return  # towncrier writes a towncrier project's notes from the fragments above
+    notes = github.upcoming_notes(cfg, s.version)
+    print(
+        "notes:       " + ("(none)" if not notes else f"the GitHub Release of {s.tag} would say:")
+    )
+    for line in (notes or "").splitlines():
+        print(f"  | {line}".rstrip())
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
@@ -386,7 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "bump",
         help="bump every version source (and the changelog)",
-        description=f"PART is one of {', '.join(PARTS)}; or give an explicit VERSION.",
+        description=f"PART is one of {', '.join(PARTS)}, or auto (decided from the news "
+        "fragments, the changelog's [Unreleased] section or the commits); or give an explicit VERSION.",
     )
     p.add_argument("spec", metavar="PART|VERSION")
     p.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
@@ -515,7 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(command, help=helptext)
         p.add_argument(
-            "--part", default="patch", choices=PARTS, help="what to bump (default: patch)"
+            "--part",
+            default="patch",
+            choices=(*PARTS, AUTO),
+            help="what to bump (default: patch; auto: from the changelog, fragments or commits)",
         )
         p.add_argument("--repository", metavar="R", help=targets.CHOICES)
         p.add_argument("--index-url", metavar="URL", help="the simple index verify installs from")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import Version
 
-from . import changelog, git, sources
+from . import changelog, fragments, git, sources
 from .config import Config
 from .errors import SourceError, UsageError
 from .fsutil import write_atomic
@@ -70,6 +71,16 @@ class BumpPlan:
     tag: str | None
     vcs: str | None
     tag_format: str = "v{version}"
+    towncrier: fragments.Setup | None = None
+    fragments: tuple[fragments.Fragment, ...] = ()
+    date: str = ""
+
+    def towncrier_line(self) -> str:
+        """What towncrier will do: the section it builds and the fragments it consumes."""
+        assert self.towncrier is not None
+        names = ", ".join(self.towncrier.label(f.path) for f in self.fragments) or "no fragments"
+        news = self.towncrier.label(self.towncrier.news_file)
+        return f"build the {self.target} section of {news} with towncrier, consuming {names}"
 
     def describe(self) -> list[str]:
         """One line per action, for ``--dry-run`` and for the report of a real run."""
@@ -84,9 +95,12 @@ class BumpPlan:
             lines.append(f"move [Unreleased] in {rel} to [{self.target}]")
         elif self.changelog_note:
             lines.append(self.changelog_note)
+        if self.towncrier is not None:
+            lines.append(self.towncrier_line())
         if self.commit:
             lines.append(
-                f"commit {len(self.files)} file(s): {commit_message(self.current, self.target)}"
+                f"commit {len(self.files) + len(_towncrier_paths(self))} file(s): "
+                f"{commit_message(self.current, self.target)}"
             )
         if self.tag:
             lines.append(f"create annotated tag {self.tag}")
@@ -114,7 +128,15 @@ def plan(
     new = str(target)
     edits = tuple(Edit(s, new) for s in state.discovery.sources)
     files: dict[Path, bytes] = dict(sources.rewritten(state.discovery.sources, new))
-    log = changelog.find(config.project, config.changelog)
+    setup = fragments.find(config.project, config.pyproject)
+    consumed: tuple[fragments.Fragment, ...] = ()
+    if setup is not None:
+        refused = fragments.problem(setup)
+        if refused is not None:
+            raise refused
+        consumed = tuple(fragments.listing(setup))
+    # towncrier owns the changelog of a towncrier project: no Keep a Changelog rotation
+    log = changelog.find(config.project, config.changelog) if setup is None else None
     note = None
     if log is not None:
         if not log.is_file():
@@ -134,6 +156,7 @@ def plan(
             note = f"{log.name} has no '## [Unreleased]' section; left as it is"
             log = None
     tag_name = config.tag(new) if tag else None
+    date = (today or datetime.date.today()).isoformat()
     return BumpPlan(
         root=config.project,
         current=state.current,
@@ -142,10 +165,13 @@ def plan(
         changelog=log,
         changelog_note=note,
         files=files,
-        commit=(commit or tag) and bool(files),  # nothing to commit: the tag is the bump
+        commit=(commit or tag) and (bool(files) or setup is not None),  # else the tag is the bump
         tag=tag_name,
         vcs=state.discovery.vcs,
         tag_format=config.tag_format,
+        towncrier=setup,
+        fragments=consumed,
+        date=date,
     )
 
 
@@ -156,7 +182,7 @@ def check_git(plan: BumpPlan) -> None:
     repo = git.open_repo(plan.root)
     git.require_identity(repo)
     if plan.commit:
-        dirty = git.changed_paths(repo, plan.files)
+        dirty = git.changed_paths(repo, [*plan.files, *_towncrier_paths(plan)])
         if dirty:
             names = ", ".join(git.relative(repo, p) for p in dirty)
             raise UsageError(
@@ -179,6 +205,13 @@ def check_git(plan: BumpPlan) -> None:
                 )
 
 
+def _towncrier_paths(plan: BumpPlan) -> list[Path]:
+    """The news file and fragments towncrier rewrites and removes."""
+    if plan.towncrier is None:
+        return []
+    return [plan.towncrier.news_file, *(f.path for f in plan.fragments)]
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What ``execute`` did: the commit and tag it made, and the files' bytes before."""
@@ -187,29 +220,46 @@ class Outcome:
     commit: str | None
     originals: Mapping[Path, bytes] = field(default_factory=dict)
     tagged: bool = False
+    news: fragments.Snapshot | None = None
 
 
 def execute(plan: BumpPlan) -> Outcome:
     """Rewrite every file, then commit and tag; on any failure put everything back."""
     check_git(plan)
     originals = {p: p.read_bytes() for p in plan.files}
+    news = None
+    if plan.towncrier is not None:
+        news = fragments.snapshot(plan.towncrier, list(plan.fragments))
     if plan.files:
         write_atomic(plan.files)
+    if news is not None:
+        _run_towncrier(plan, Outcome(plan, None, originals, news=news))
     if not plan.commit and not plan.tag:
-        return Outcome(plan, None, originals)
+        return Outcome(plan, None, originals, news=news)
     repo = git.open_repo(plan.root)
-    outcome = Outcome(plan, None, originals)
+    outcome = Outcome(plan, None, originals, news=news)
+    paths = [*plan.files, *(news.paths if news is not None else ())]
     try:
         if plan.commit:
-            sha = git.commit_paths(repo, plan.files, commit_message(plan.current, plan.target))
-            outcome = Outcome(plan, sha, originals)
+            sha = git.commit_paths(repo, paths, commit_message(plan.current, plan.target))
+            outcome = Outcome(plan, sha, originals, news=news)
         if plan.tag:
             git.create_tag(repo, plan.tag, f"Release {plan.target}")
-            outcome = Outcome(plan, outcome.commit, originals, tagged=True)
+            outcome = Outcome(plan, outcome.commit, originals, tagged=True, news=news)
     except BaseException:
         rollback(outcome)
         raise
     return outcome
+
+
+def _run_towncrier(plan: BumpPlan, outcome: Outcome) -> None:
+    """towncrier builds the section and removes the fragments; a failure puts all back."""
+    assert plan.towncrier is not None
+    try:
+        fragments.build(plan.towncrier, str(plan.target), plan.date, os.environ)
+    except BaseException:
+        rollback(outcome)
+        raise
 
 
 def rollback(outcome: Outcome) -> None:
@@ -224,3 +274,7 @@ def rollback(outcome: Outcome) -> None:
         write_atomic(outcome.originals)
         if plan.commit:
             git.restore_index(git.open_repo(plan.root), outcome.originals)
+    if outcome.news is not None:
+        # towncrier staged its changes (git rm, git add) even when nothing was committed
+        fragments.restore(outcome.news)
+        git.restore_index(git.open_repo(plan.root), outcome.news.paths)

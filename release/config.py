@@ -24,6 +24,8 @@ KEYS = (
     "extra-index-url",
     "push",
     "github-release",
+    "auto-parts",
+    "allow-major-from-zero",
 )
 
 
@@ -41,6 +43,8 @@ class Config:
     extra_index_url: str | None = None
     push: bool = True
     github_release: bool = False
+    auto_parts: tuple[tuple[str, str], ...] = ()
+    allow_major_from_zero: bool = False
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def tag(self, version: object) -> str:
@@ -104,6 +108,7 @@ def load(project: Path) -> Config:
     for key, value in optional.items():
         if value is not None:
             _expect(value, str, key)
+    auto_parts = _auto_parts(table.get("auto-parts", {}))
     return Config(
         project=project,
         repository=optional["repository"],
@@ -115,5 +120,21 @@ def load(project: Path) -> Config:
         extra_index_url=optional["extra-index-url"],
         push=_expect(table.get("push", True), bool, "push"),
         github_release=_expect(table.get("github-release", False), bool, "github-release"),
+        auto_parts=auto_parts,
+        allow_major_from_zero=_expect(
+            table.get("allow-major-from-zero", False), bool, "allow-major-from-zero"
+        ),
         pyproject=data,
     )
+
+
+def _auto_parts(value: Any) -> tuple[tuple[str, str], ...]:
+    """``auto-parts``: a table of fragment type -> major, minor or patch."""
+    _expect(value, dict, "auto-parts")
+    for kind, part in value.items():
+        if part not in ("major", "minor", "patch"):
+            raise ConfigError(
+                f"[tool.release] auto-parts: {kind} = {part!r} is not a part",
+                hint=f'use major, minor or patch, e.g. auto-parts = {{{kind} = "minor"}}',
+            )
+    return tuple(sorted(value.items()))

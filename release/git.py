@@ -354,3 +354,22 @@ def clone_at(repo: git.Repo, sha: str, dest: Path) -> git.Repo:
         )
         clone.git.checkout("--quiet", "--detach", sha)
     return clone
+
+
+def log_since(repo: git.Repo, tag: str | None, ref: str = "HEAD") -> list[tuple[str, str, str]]:
+    """``(sha, subject, body)`` of the commits in ``ref`` since ``tag``, newest first, no merges."""
+    rev = f"{tag}..{ref}" if tag else ref
+    with _wrapped("read the history"):
+        out = str(repo.git.log("--no-merges", "--format=%H%x1f%s%x1f%b%x1e", rev, "--"))
+    commits = []
+    for record in out.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) == 3:
+            commits.append((fields[0], fields[1], fields[2]))
+    return commits
+
+
+def tags_merged(repo: git.Repo, ref: str) -> list[str]:
+    """The names of the tags reachable from ``ref``."""
+    with _wrapped(f"list the tags reachable from {ref}"):
+        return str(repo.git.tag("--merged", ref)).split()

@@ -23,9 +23,11 @@ from . import retry as retry_mod
 from . import verify as verify_mod
 from .config import Config
 from .errors import ReleaseError, StepError, UsageError
+from .fragments import preflight_checks as towncrier_checks
 from .fsutil import write_new
 from .progress import Reporter
 from .targets import Target, extra_index_url, resolve
+from .unreleased import resolve as resolve_part
 from .version import check_publishable, next_version
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class Survey:
     dirty: tuple[str, ...]
     on_index: tuple[str, ...]
     problem: ReleaseError | None = None
+    part_reason: str = ""  # why --part auto chose its part
 
     @property
     def refusals(self) -> tuple[preflight.Check, ...]:
@@ -106,13 +109,16 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     resume = state is not None and config.tag(current) in head_tags
     version: Version | None
     problem: ReleaseError | None = None
+    part_reason = ""
     if resume:
         version = current
     elif state is None:
         version = None
     else:
         try:
-            version = next_version(current, options.part)
+            decision = resolve_part(config, current, options.part)
+            part_reason = decision.reason
+            version = next_version(current, decision.spec)
         except UsageError as exc:
             version, problem = None, exc
     if version is not None:
@@ -177,6 +183,8 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         checks.append(
             preflight.Check("remote", False, remote_problem, "check the remote URL and your access")
         )
+    if not resume:
+        checks.extend(towncrier_checks(config))
     state_file = _state_dir(config, tag) / "state.json" if tag else None
     done = _read_state(state_file)
     complete = bool(
@@ -203,6 +211,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         dirty=dirty,
         on_index=on_index,
         problem=problem,
+        part_reason=part_reason,
     )
 
 
@@ -240,7 +249,8 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     if s.resume:
         lines.append(f"bump: skipped, HEAD already carries {tag} (resuming)")
     else:
-        lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}")
+        auto = f" (--part auto: {s.part_reason})" if s.part_reason else ""
+        lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}{auto}")
     lines.append(f"build: {files} from a clean checkout of {tag}")
     lines.append(f"check: twine check --strict; name {s.name}, version {v}")
     if s.target.name == "local":

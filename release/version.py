@@ -153,6 +153,11 @@ def next_version(current: Version, spec: str) -> Version:
     """Resolve ``spec`` (a part name or an explicit version) against ``current``."""
     if spec in PARTS:
         return bump(current, spec)
+    if spec == "auto":  # resolved by the front doors (unreleased.resolve), never a bump rule
+        raise VersionError(
+            "the part auto must be decided before the bump",
+            hint="use release bump auto, release ship --part auto or release status --part auto",
+        )
     try:
         target = Version(spec)
     except InvalidVersion:
