@@ -11,11 +11,12 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import config, scaffold, targets
+from . import settings as settings_mod
 from .errors import ReleaseError, StepError, UsageError
 from .version import PARTS, check_publishable
 from .version import parse as parse_version
@@ -52,6 +53,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     plan = bump.plan(state, args.spec, commit=args.commit, tag=args.tag)
     if args.dry_run:
         bump.check_git(plan)
+        _require_writable(plan.files)  # what the real run's atomic write would refuse
         print(f"{plan.current} -> {plan.target}")
         for line in plan.describe():
             print(f"  would {line}")
@@ -66,6 +68,27 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     if outcome.commit:
         print(f"  commit {outcome.commit[:12]}")
     return 0
+
+
+def _require_writable(paths: Iterable[Path]) -> None:
+    from .fsutil import unwritable
+
+    problems = [f"{p} {why}" for p in paths if (why := unwritable(p)) is not None]
+    if problems:
+        raise UsageError(
+            "cannot rewrite " + "; ".join(problems) + " (no file was changed)",
+            hint="make the files writable (chmod u+w) or remove them from the version sources",
+        )
+
+
+def _settings(args: argparse.Namespace, cfg: config.Config) -> settings_mod.Settings:
+    """Every setting of this run from flags, environment and ``cfg``; exit 2 on a bad one."""
+    return settings_mod.build(
+        cfg,
+        repository=getattr(args, "repository", None),
+        index_url=getattr(args, "index_url", None),
+        environ=os.environ,
+    )
 
 
 def _echo(line: str) -> None:
@@ -138,14 +161,12 @@ def _require_local_index(index_url: str) -> None:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from . import project, publish, retry
+    from . import project, publish
     from .index import artifact_id
 
     cfg = config.load(args.project)
-    target = targets.resolve(
-        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
-    backoff = retry.from_env(os.environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
+    checked = _settings(args, cfg)
+    target, backoff = checked.target, checked.upload_backoff
     if args.files:
         files = _named_files(args.files)
     else:
@@ -165,14 +186,11 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from . import project, retry, verify
+    from . import project, verify
 
     cfg = config.load(args.project)
-    target = targets.resolve(
-        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
-    extra = targets.extra_index_url(cfg, os.environ)
-    backoff = retry.from_env(os.environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300)
+    checked = _settings(args, cfg)
+    target, extra, backoff = checked.target, checked.extra_index_url, checked.verify_backoff
     name = project.name_of(cfg)
     wanted = parse_version(args.version) if args.version else project.current(cfg).version
     local: list[Path] = []
@@ -198,6 +216,7 @@ def _cmd_github_release(args: argparse.Namespace) -> int:
     from . import github
 
     cfg = config.load(args.project)
+    _settings(args, cfg)
     notes, repo, outcome = github.run(cfg, args.tag, os.environ)
     if outcome.action == "unchanged":
         print(f"GitHub Release {notes.tag} of {repo} is up to date: {outcome.url}")
@@ -267,9 +286,8 @@ def _cmd_ship(args: argparse.Namespace) -> int:
     options = _ship_options(
         args, dry_run=args.dry_run, keep=args.keep, isolated=not args.no_isolation
     )
-    target = targets.resolve(
-        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
+    checked = _settings(args, cfg)
+    target = checked.target
     reporter = Reporter()
     # a CI job cancelled mid-run gets SIGTERM: roll back like on Ctrl-C, not die half-done
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -284,7 +302,7 @@ def _cmd_ship(args: argparse.Namespace) -> int:
                 f"{result.tag}: {files} (rehearsed against a local index, {result.index_url})"
             )
             return 0
-        result = pipeline.ship(cfg, options, reporter, os.environ)
+        result = pipeline.ship(cfg, options, reporter, os.environ, checked)
     except ReleaseError:
         reporter.summary()
         raise
@@ -304,8 +322,17 @@ def _cmd_ship(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     from . import credentials, pipeline
 
-    cfg = config.load(args.project)
-    s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ)
+    try:
+        cfg = config.load(args.project)
+        checked = _settings(args, cfg)
+    except UsageError as exc:
+        # status reports a bad setting as a failed check, as it does every other refusal
+        print(f"project:     {args.project.resolve()}")
+        print("checks:")
+        print(f"  [FAIL] settings: {exc.message}")
+        print("ship would refuse: 1 check(s) failed")
+        return 0
+    s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ, checked)
     print(f"project:     {s.name} ({cfg.project})")
     print(f"version:     {s.current}")
     if s.resume:
@@ -337,6 +364,7 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     from . import promote as promote_mod
 
     cfg = config.load(args.project)
+    _settings(argparse.Namespace(), cfg)  # the retry bounds promote reads, checked up front
     name = project.name_of(cfg)
     version = parse_version(args.version) if args.version else project.current(cfg).version
     check_publishable(version)
