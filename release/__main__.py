@@ -71,12 +71,12 @@ def _cmd_bump(args: argparse.Namespace) -> int:
 
 
 def _require_writable(paths: Iterable[Path]) -> None:
-    from .fsutil import unwritable
+    from .preflight import unwritable_files
 
-    problems = [f"{p} {why}" for p in paths if (why := unwritable(p)) is not None]
-    if problems:
+    problem = unwritable_files(paths)
+    if problem:
         raise UsageError(
-            "cannot rewrite " + "; ".join(problems) + " (no file was changed)",
+            f"{problem} (no file was changed)",
             hint="make the files writable (chmod u+w) or remove them from the version sources",
         )
 
@@ -326,6 +326,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         cfg = config.load(args.project)
         checked = _settings(args, cfg)
     except UsageError as exc:
+        if not args.project.is_dir():
+            raise
         # status reports a bad setting as a failed check, as it does every other refusal
         print(f"project:     {args.project.resolve()}")
         print("checks:")

@@ -53,7 +53,7 @@ class Config:
 
     def tag(self, version: object) -> str:
         """The tag name for ``version``."""
-        return self.tag_format.format(version=version)
+        return self.tag_format.format(version=version, name=self.name or "")
 
 
 def read_pyproject(project: Path) -> dict[str, Any]:

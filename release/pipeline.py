@@ -22,7 +22,7 @@ from . import settings as settings_mod
 from . import verify as verify_mod
 from .config import Config
 from .errors import ReleaseError, StepError, UsageError
-from .fsutil import unwritable, write_new
+from .fsutil import write_new
 from .progress import Reporter
 from .settings import Settings
 from .targets import Target
@@ -101,8 +101,7 @@ def _rewrite_problem(state: bump.State | None, version: Version | None) -> str |
         plan = bump.plan(state, str(version), commit=True, tag=True)
     except UsageError as exc:
         return exc.message
-    problems = [f"{p.name} {why}" for p in plan.files if (why := unwritable(p)) is not None]
-    return "cannot rewrite " + "; ".join(problems) if problems else None
+    return preflight.unwritable_files(plan.files)
 
 
 def _index_problem(
