@@ -522,6 +522,7 @@ def test_bad_input_is_refused_everywhere_and_changes_nothing(
     for key, value in {
         **FAST_RETRIES,
         "RELEASE_INDEX_TIMEOUT": "5",
+        "RELEASE_RETRY_TIMEOUT": "1",  # should preflight retry the index, a bad one costs 1s
         "TWINE_USERNAME": "user",
         "TWINE_PASSWORD": SENTINEL,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
