@@ -93,15 +93,17 @@ def settings_of(
     )
 
 
-def _rewrite_problem(state: bump.State | None, version: Version | None) -> str | None:
-    """Why the bump to ``version`` could not write its files; None when it could."""
+def _rewrite_problem(
+    state: bump.State | None, version: Version | None
+) -> tuple[str | None, str | None]:
+    """Why the bump to ``version`` could not write its files, and the fix; Nones when it could."""
     if state is None or version is None:
-        return None
+        return None, None
     try:
         plan = bump.plan(state, str(version), commit=True, tag=True)
     except UsageError as exc:
-        return exc.message
-    return preflight.unwritable_files(plan.files)
+        return exc.message, exc.hint or "fix that file, then run again"
+    return preflight.unwritable_files(plan.files), None
 
 
 def _index_problem(
@@ -196,6 +198,7 @@ def survey(
     index_problem = None
     if version is not None and target.name != "local":
         on_index, index_problem = _index_problem(target, name, version, timeout)
+    rewrite = (None, None) if resume else _rewrite_problem(state, version)
     creds = credentials.source(target, environ)
     dirty = tuple(git.dirty_files(repo))
     facts = preflight.Facts(
@@ -218,7 +221,8 @@ def survey(
         remote=remote,
         push=push,
         rehearsal=target.name == "local",
-        rewrite_problem=None if resume else _rewrite_problem(state, version),
+        rewrite_problem=rewrite[0],
+        rewrite_hint=rewrite[1] or preflight.Facts.rewrite_hint,
         github_problem=_github_problem(config, environ),
     )
     checks = list(preflight.decide(facts))

@@ -35,6 +35,7 @@ class Facts:
     """The local target: the release runs in a clone of HEAD with a remote of its own."""
     rewrite_problem: str | None = None
     """Why the bump could not rewrite its files (read-only, a missing changelog), if it could not."""
+    rewrite_hint: str = "make the files writable (chmod u+w), then run again"
     github_problem: str | None = None
     """Why ``github-release = true`` could not announce (no token, no repository), if it could not."""
 
@@ -86,7 +87,7 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 "files to rewrite",
                 False,
                 f.rewrite_problem,
-                "make the files writable (chmod u+w), or fix [tool.release] changelog",
+                f.rewrite_hint,
             )
         )
     if f.branch is None:

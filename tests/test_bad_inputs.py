@@ -283,6 +283,11 @@ ROWS = [
         _read_only("CHANGELOG.md", 'changelog = "CHANGELOG.md"'),
         "cannot rewrite CHANGELOG.md is read-only",
     ),
+    Row(
+        "changelog has the section already",
+        lambda c: c.commit({"CHANGELOG.md": CHANGELOG + "\n## [1.0.1] - 2020-01-01\n"}),
+        "CHANGELOG.md already has a section for 1.0.1",
+    ),
     _toml("version-files type", 'version-files = "VERSION"', "version-files must be a list"),
     _toml("version-files entry type", "version-files = [1]", "version-files entry must be a str"),
     _toml(
