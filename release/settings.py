@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from . import retry, targets, tools
 from .config import Config
@@ -120,11 +121,7 @@ def build(
     extra = attempt(lambda: targets.extra_index_url(config, environ))
     installer = attempt(lambda: _installer(environ, which))
     backoffs = {
-        var: attempt(
-            lambda var=var, default=default: retry.from_env(  # type: ignore[misc]
-                environ, timeout_var=var, default_timeout=default
-            )
-        )
+        var: attempt(partial(retry.from_env, environ, timeout_var=var, default_timeout=default))
         for var, default in retry.TIMEOUTS.items()
     }
     index_timeout = attempt(lambda: _index_timeout(environ))
