@@ -11,11 +11,12 @@ import os
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import config, scaffold, targets
+from . import settings as settings_mod
 from .auto import AUTO
 from .errors import ReleaseError, StepError, UsageError
 from .version import PARTS, check_publishable
@@ -55,6 +56,7 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     plan = bump.plan(state, decision.spec, commit=args.commit, tag=args.tag)
     if args.dry_run:
         bump.check_git(plan)
+        _require_writable(plan.files)  # what the real run's atomic write would refuse
         print(f"{plan.current} -> {plan.target}")
         if decision.reason:
             print(f"  auto: {decision.reason}")
@@ -73,6 +75,27 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     if outcome.commit:
         print(f"  commit {outcome.commit[:12]}")
     return 0
+
+
+def _require_writable(paths: Iterable[Path]) -> None:
+    from .preflight import unwritable_files
+
+    problem = unwritable_files(paths)
+    if problem:
+        raise UsageError(
+            f"{problem} (no file was changed)",
+            hint="make the files writable (chmod u+w) or remove them from the version sources",
+        )
+
+
+def _settings(args: argparse.Namespace, cfg: config.Config) -> settings_mod.Settings:
+    """Every setting of this run from flags, environment and ``cfg``; exit 2 on a bad one."""
+    return settings_mod.build(
+        cfg,
+        repository=getattr(args, "repository", None),
+        index_url=getattr(args, "index_url", None),
+        environ=os.environ,
+    )
 
 
 def _echo(line: str) -> None:
@@ -145,14 +168,12 @@ def _require_local_index(index_url: str) -> None:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from . import project, publish, retry
+    from . import project, publish
     from .index import artifact_id
 
     cfg = config.load(args.project)
-    target = targets.resolve(
-        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
-    backoff = retry.from_env(os.environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
+    checked = _settings(args, cfg)
+    target, backoff = checked.target, checked.upload_backoff
     if args.files:
         files = _named_files(args.files)
     else:
@@ -172,14 +193,11 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from . import project, retry, verify
+    from . import project, verify
 
     cfg = config.load(args.project)
-    target = targets.resolve(
-        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
-    extra = targets.extra_index_url(cfg, os.environ)
-    backoff = retry.from_env(os.environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300)
+    checked = _settings(args, cfg)
+    target, extra, backoff = checked.target, checked.extra_index_url, checked.verify_backoff
     name = project.name_of(cfg)
     wanted = parse_version(args.version) if args.version else project.current(cfg).version
     local: list[Path] = []
@@ -205,6 +223,7 @@ def _cmd_github_release(args: argparse.Namespace) -> int:
     from . import github
 
     cfg = config.load(args.project)
+    _settings(args, cfg)
     notes, repo, outcome = github.run(cfg, args.tag, os.environ)
     if outcome.action == "unchanged":
         print(f"GitHub Release {notes.tag} of {repo} is up to date: {outcome.url}")
@@ -274,9 +293,8 @@ def _cmd_ship(args: argparse.Namespace) -> int:
     options = _ship_options(
         args, dry_run=args.dry_run, keep=args.keep, isolated=not args.no_isolation
     )
-    target = targets.resolve(
-        cfg, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
+    checked = _settings(args, cfg)
+    target = checked.target
     reporter = Reporter()
     # a CI job cancelled mid-run gets SIGTERM: roll back like on Ctrl-C, not die half-done
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -291,7 +309,7 @@ def _cmd_ship(args: argparse.Namespace) -> int:
                 f"{result.tag}: {files} (rehearsed against a local index, {result.index_url})"
             )
             return 0
-        result = pipeline.ship(cfg, options, reporter, os.environ)
+        result = pipeline.ship(cfg, options, reporter, os.environ, checked)
     except ReleaseError:
         reporter.summary()
         raise
@@ -311,8 +329,19 @@ def _cmd_ship(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     from . import credentials, pipeline
 
-    cfg = config.load(args.project)
-    s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ)
+    try:
+        cfg = config.load(args.project)
+        checked = _settings(args, cfg)
+    except UsageError as exc:
+        if not args.project.is_dir():
+            raise
+        # status reports a bad setting as a failed check, as it does every other refusal
+        print(f"project:     {args.project.resolve()}")
+        print("checks:")
+        print(f"  [FAIL] settings: {exc.message}")
+        print("ship would refuse: 1 check(s) failed")
+        return 0
+    s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ, checked)
     print(f"project:     {s.name} ({cfg.project})")
     print(f"version:     {s.current}")
     if s.resume:
@@ -370,6 +399,7 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     from . import promote as promote_mod
 
     cfg = config.load(args.project)
+    _settings(argparse.Namespace(), cfg)  # the retry bounds promote reads, checked up front
     name = project.name_of(cfg)
     version = parse_version(args.version) if args.version else project.current(cfg).version
     check_publishable(version)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import configparser
+import os
+import re
+import string
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,21 +50,37 @@ class Config:
     auto_parts: tuple[tuple[str, str], ...] = ()
     allow_major_from_zero: bool = False
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    name: str | None = None
+    """The PEP 503 normalized project name (``{name}`` in ``tag-format``), when declared."""
+    tag_format_raw: str = "v{version}"
+    """``tag-format`` as written; ``tag_format`` has ``{name}`` filled in already."""
 
     def tag(self, version: object) -> str:
         """The tag name for ``version``."""
-        return self.tag_format.format(version=version)
+        return self.tag_format.format(version=version, name=self.name or "")
 
 
 def read_pyproject(project: Path) -> dict[str, Any]:
     """Parse pyproject.toml, or return {} when there is none."""
     path = project / "pyproject.toml"
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        # TOML forbids it and build backends choke on it: say so rather than "invalid statement"
+        raise ConfigError(
+            f"{path} starts with a byte order mark (BOM)",
+            hint="save pyproject.toml as UTF-8 without a BOM",
+        )
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8: {exc}") from None
+        raise ConfigError(
+            f"{path} is not UTF-8: {exc}", hint="save pyproject.toml as UTF-8"
+        ) from None
     try:
         data: dict[str, Any] = tomllib.loads(text)
         return data
@@ -70,10 +90,138 @@ def read_pyproject(project: Path) -> dict[str, Any]:
         ) from None
 
 
+def declared_name(project: Path, pyproject: dict[str, Any]) -> str | None:
+    """The distribution name from ``[project]``, ``[tool.poetry]`` or ``setup.cfg``."""
+    for table in (pyproject.get("project", {}), pyproject.get("tool", {}).get("poetry", {})):
+        name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    cfg = project / "setup.cfg"
+    if cfg.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(cfg, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            return None
+        name = parser.get("metadata", "name", fallback="").strip()
+        if name:
+            return name
+    return None
+
+
+def normalize_name(name: str) -> str:
+    """The PEP 503 normalized form of a project name: ``My_Pkg`` -> ``my-pkg``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+_REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+
+def ref_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a git tag name (``git check-ref-format`` rules), or None."""
+    bad = _REF_BAD.search(name)
+    if bad:
+        what = {" ": "a space", "..": "'..'", "@{": "'@{'", "//": "'//'"}.get(bad.group())
+        return f"contains {what or repr(bad.group())}"
+    if name in ("", "@") or name.startswith(("-", "/")) or name.endswith(("/", ".")):
+        return "is not a valid tag name (it is empty, '@', or starts or ends wrongly)"
+    if any(part.startswith(".") or part.endswith(".lock") for part in name.split("/")):
+        return "has a part that starts with '.' or ends with '.lock'"
+    return None
+
+
+TAG_FIELDS = ("version", "name")
+
+
+def _tag_format(raw: str, name: str | None) -> str:
+    """``tag-format`` checked, with ``{name}`` filled in; a ConfigError says what is wrong."""
+    example = 'for example tag-format = "v{version}" or "{name}-v{version}"'
+    try:
+        parts = list(string.Formatter().parse(raw))
+    except ValueError as exc:
+        raise ConfigError(
+            f"[tool.release] tag-format {raw!r} is malformed: {exc}", hint=example
+        ) from None
+    fields = [f for _, f, _, _ in parts if f is not None]
+    unknown = sorted({f for f in fields if f not in TAG_FIELDS})
+    if unknown:
+        raise ConfigError(
+            f"[tool.release] tag-format {raw!r} has unknown placeholder(s): "
+            + ", ".join(f"{{{f}}}" for f in unknown),
+            hint=f"only {{version}} and {{name}} are known; {example}",
+        )
+    if any(spec or conv for _, f, spec, conv in parts if f is not None):
+        raise ConfigError(
+            f"[tool.release] tag-format {raw!r} has a conversion or format spec", hint=example
+        )
+    if fields.count("version") != 1 or any(lit and ("{" in lit or "}" in lit) for lit, *_ in parts):
+        raise ConfigError(
+            f"[tool.release] tag-format {raw!r} must have {{version}} exactly once and no other braces",
+            hint=example,
+        )
+    if "name" in fields and not name:
+        raise ConfigError(
+            f"[tool.release] tag-format {raw!r} uses {{name}} but the project declares no name",
+            hint='set [project] name = "..." in pyproject.toml',
+        )
+    resolved = "".join(
+        lit + ("{version}" if f == "version" else (name or "") if f == "name" else "")
+        for lit, f, _, _ in parts
+    )
+    problem = ref_problem(resolved.format(version="1.2.3"))
+    if problem:
+        raise ConfigError(
+            f"[tool.release] tag-format {raw!r} makes tags like "
+            f"{resolved.format(version='1.2.3')!r}, which git refuses: it {problem}",
+            hint=example,
+        )
+    return resolved
+
+
+def _repository_root(project: Path) -> Path:
+    """The top of the git work tree holding ``project`` (found without running git)."""
+    for folder in (project, *project.parents):
+        if (folder / ".git").exists():
+            return folder
+    return project
+
+
+def inside(project: Path, rel: str, key: str) -> str:
+    """``rel``, refused with a ConfigError when it is absolute or leads outside the repository."""
+    root = _repository_root(project).resolve()
+    path = project / rel
+    escapes = os.path.isabs(rel) or not path.resolve().is_relative_to(root)
+    if escapes:
+        link = " (through a symbolic link)" if not os.path.isabs(rel) and path.is_symlink() else ""
+        raise ConfigError(
+            f"[tool.release] {key} {rel!r} is outside the repository {root}{link}",
+            hint=f"list files inside the repository, relative to {project}",
+        )
+    return rel
+
+
+EXAMPLES = {
+    "repository": 'repository = "testpypi"',
+    "index-url": 'index-url = "https://example.org/simple/"',
+    "branch": 'branch = "main"',
+    "tag-format": 'tag-format = "v{version}"',
+    "changelog": 'changelog = "CHANGELOG.md"',
+    "version-files": 'version-files = ["src/pkg/__init__.py"]',
+    "version-files entry": 'version-files = ["src/pkg/__init__.py"]',
+    "extra-index-url": 'extra-index-url = "https://pypi.org/simple/"',
+    "push": "push = false",
+    "github-release": "github-release = true",
+}
+
+
 def _expect(value: Any, kind: type | tuple[type, ...], key: str) -> Any:
     if not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"[tool.release] {key} must be a {names}, not {value!r}")
+        example = EXAMPLES.get(key)
+        raise ConfigError(
+            f"[tool.release] {key} must be a {names}, not {value!r}",
+            hint=f"for example {example}" if example else f"fix {key} in pyproject.toml",
+        )
     return value
 
 
@@ -85,29 +233,39 @@ def load(project: Path) -> Config:
     data = read_pyproject(project)
     table = data.get("tool", {}).get("release", {})
     if not isinstance(table, dict):
-        raise ConfigError("[tool.release] must be a table")
+        raise ConfigError(
+            "[tool.release] must be a table", hint="write it as a [tool.release] section"
+        )
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
         raise ConfigError(
             f"unknown [tool.release] key(s): {', '.join(unknown)}",
             hint=f"known keys: {', '.join(KEYS)}",
         )
-    tag_format = _expect(table.get("tag-format", "v{version}"), str, "tag-format")
-    if "{version}" not in tag_format:
-        raise ConfigError(
-            f"[tool.release] tag-format {tag_format!r} has no {{version}}",
-            hint='for example tag-format = "v{version}"',
-        )
+    raw_format = _expect(table.get("tag-format", "v{version}"), str, "tag-format")
+    declared = declared_name(project, data)
+    name = normalize_name(declared) if declared else None
+    tag_format = _tag_format(raw_format, name)
     files = _expect(table.get("version-files", []), list, "version-files")
     for item in files:
-        _expect(item, str, "version-files entry")
+        inside(project, _expect(item, str, "version-files entry"), "version-files entry")
     optional = {
         k: table.get(k)
         for k in ("repository", "index-url", "branch", "changelog", "extra-index-url")
     }
     for key, value in optional.items():
-        if value is not None:
-            _expect(value, str, key)
+        if value is not None and not _expect(value, str, key).strip():
+            raise ConfigError(
+                f"[tool.release] {key} is empty", hint=f"remove {key} or give a value"
+            )
+    if optional["changelog"] is not None:
+        inside(project, optional["changelog"], "changelog")
+    if optional["branch"] is not None and ref_problem(optional["branch"]):
+        raise ConfigError(
+            f"[tool.release] branch {optional['branch']!r} is not a valid branch name: "
+            f"it {ref_problem(optional['branch'])}",
+            hint="name the branch releases are made from, e.g. main",
+        )
     auto_parts = _auto_parts(table.get("auto-parts", {}))
     return Config(
         project=project,
@@ -125,6 +283,8 @@ def load(project: Path) -> Config:
             table.get("allow-major-from-zero", False), bool, "allow-major-from-zero"
         ),
         pyproject=data,
+        name=name,
+        tag_format_raw=raw_format,
     )
 
 

@@ -135,7 +135,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects())
 
 
-def _get(url: str, accept: str) -> _Response | None:
+def _get(url: str, accept: str, timeout: float = TIMEOUT) -> _Response | None:
     """GET ``url``, following redirects only within its host; None when it is not there.
 
     A redirect to another host is how pypiserver falls back to PyPI for projects it does not
@@ -145,7 +145,7 @@ def _get(url: str, accept: str) -> _Response | None:
     for _ in range(5):
         request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": _USER_AGENT})
         try:
-            with _OPENER.open(request, timeout=TIMEOUT) as resp:
+            with _OPENER.open(request, timeout=timeout) as resp:
                 return _Response(resp.geturl() or url, resp.read())
         except urllib.error.HTTPError as exc:
             status, reason = exc.code, exc.reason
@@ -154,7 +154,7 @@ def _get(url: str, accept: str) -> _Response | None:
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError) as exc:
             raise Unavailable(f"cannot connect to {url}: {_reason(exc)}") from exc
         except TimeoutError as exc:
-            raise Unavailable(f"{url} did not answer within {TIMEOUT:g}s") from exc
+            raise Unavailable(f"{url} did not answer within {timeout:g}s") from exc
         if status in (301, 302, 303, 307, 308):
             location = urljoin(url, location)
             if urlsplit(location).netloc != host:
@@ -169,7 +169,9 @@ def _get(url: str, accept: str) -> _Response | None:
             f"{url} answered {status} {reason}",
             hint="check the index URL (--index-url) and that the index is readable",
         )
-    raise StepError(f"{url} redirects too often")
+    raise StepError(
+        f"{url} redirects too often", hint="check the index URL (--index-url): it loops"
+    )
 
 
 def _reason(exc: Exception) -> str:
@@ -180,20 +182,53 @@ def _reason(exc: Exception) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def read_project(index_url: str, name: str) -> dict[str, IndexFile]:
+def read_project(index_url: str, name: str, *, timeout: float = TIMEOUT) -> dict[str, IndexFile]:
     """One look at the project's simple page: its files by name ({} when it has none).
 
     Links without a ``#sha256=`` fragment are downloaded and hashed, so every entry has one.
     """
     url = project_url(index_url, name)
-    resp = _get(url, "text/html")
+    resp = _get(url, "text/html", timeout)
     if resp is None:
         return {}
     files = parse_project_page(resp.text, resp.url or url)
+    if files and not any(artifact_id(n) or n.endswith(_OTHER_DISTS) for n in files):
+        # a login page or a web site answers every path; a simple page links only files
+        raise StepError(
+            f"{url} is not a simple index page: it links {', '.join(sorted(files)[:3])}",
+            hint="check the index URL (--index-url): it must be a PEP 503 simple index",
+        )
     for filename, entry in list(files.items()):
         if entry.sha256 is None:
             files[filename] = IndexFile(filename, entry.url, sha256_bytes(download(entry.url)))
     return files
+
+
+_OTHER_DISTS = (".egg", ".exe", ".msi", ".tar.bz2", ".tgz", ".whl", ".tar.gz", ".zip")
+
+
+def probe(index_url: str, *, timeout: float = TIMEOUT) -> None:
+    """Check that ``index_url`` answers as an index does; StepError or Unavailable when not.
+
+    Only a HEAD request: PyPI's simple root is tens of megabytes.
+    """
+    request = urllib.request.Request(index_url, method="HEAD", headers={"User-Agent": _USER_AGENT})
+    try:
+        with _OPENER.open(request, timeout=timeout):
+            return
+    except urllib.error.HTTPError as exc:
+        status, reason = exc.code, exc.reason
+        exc.close()
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        raise Unavailable(f"cannot connect to {index_url}: {_reason(exc)}") from exc
+    if status >= 500:
+        raise Unavailable(f"{index_url} answered {status} {reason}")
+    if status in (301, 302, 303, 307, 308, 405):
+        return  # a redirect to the canonical URL, or no HEAD: the page read decides
+    raise StepError(
+        f"{index_url} answered {status} {reason}: there is no simple index there",
+        hint="check the index URL (--index-url)",
+    )
 
 
 def download(url: str) -> bytes:

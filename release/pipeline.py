@@ -19,14 +19,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import build, bump, check, credentials, git, github, index, preflight, project, publish
-from . import retry as retry_mod
+from . import settings as settings_mod
 from . import verify as verify_mod
 from .config import Config
 from .errors import ReleaseError, StepError, UsageError
 from .fragments import preflight_checks as towncrier_checks
 from .fsutil import write_new
 from .progress import Reporter
-from .targets import Target, extra_index_url, resolve
+from .settings import Settings
+from .targets import Target
 from .unreleased import resolve as resolve_part
 from .version import check_publishable, next_version
 
@@ -85,11 +86,65 @@ def _remote_of(repo: gitpython.Repo, branch: str) -> tuple[str | None, str | Non
     return ("origin", None) if "origin" in names else (None, None)
 
 
-def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Survey:
-    """Read everything the release depends on and decide whether it may go ahead."""
-    target = resolve(
+def settings_of(
+    config: Config, options: Options, environ: Mapping[str, str], settings: Settings | None
+) -> Settings:
+    """``settings`` as the front door checked them, else checked here (library callers)."""
+    if settings is not None:
+        return settings
+    return settings_mod.build(
         config, repository=options.repository, index_url=options.index_url, environ=environ
     )
+
+
+def _rewrite_problem(
+    state: bump.State | None, version: Version | None
+) -> tuple[str | None, str | None]:
+    """Why the bump to ``version`` could not write its files, and the fix; Nones when it could."""
+    if state is None or version is None:
+        return None, None
+    try:
+        plan = bump.plan(state, str(version), commit=True, tag=True)
+    except UsageError as exc:
+        return exc.message, exc.hint or "fix that file, then run again"
+    return preflight.unwritable_files(plan.files), None
+
+
+def _index_problem(
+    target: Target, name: str, version: Version, timeout: float
+) -> tuple[tuple[str, ...], str | None]:
+    """The files of ``version`` on the index, or why the index cannot be read."""
+    try:
+        listed = index.read_project(target.index_url, name, timeout=timeout)
+        if not listed:
+            index.probe(target.index_url, timeout=timeout)  # a 404 for every page is no index
+        return tuple(index.files_of(listed, name, version)), None
+    except (index.Unavailable, StepError) as exc:
+        return (), f"cannot read {target.index_url}: {getattr(exc, 'message', exc)}"
+
+
+def _github_problem(config: Config, environ: Mapping[str, str]) -> str | None:
+    """Why ``github-release = true`` could not announce, checked before anything changes."""
+    if not config.github_release:
+        return None
+    try:
+        github.repository(config.project, environ)
+        github.api_url(environ)
+        github.token(environ)
+    except UsageError as exc:
+        return f"github-release = true, but {exc.message}"
+    return None
+
+
+def survey(
+    config: Config,
+    options: Options,
+    environ: Mapping[str, str],
+    settings: Settings | None = None,
+) -> Survey:
+    """Read everything the release depends on and decide whether it may go ahead."""
+    checked = settings_of(config, options, environ, settings)
+    target, timeout = checked.target, checked.index_timeout
     push = config.push if options.push is None else options.push
     repo = git.open_repo(config.project)
     if not repo.head.is_valid():
@@ -149,12 +204,8 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     on_index: tuple[str, ...] = ()
     index_problem = None
     if version is not None and target.name != "local":
-        try:
-            listed = index.read_project(target.index_url, name)
-            on_index = tuple(index.files_of(listed, name, version))
-        except index.Unavailable as exc:
-            if target.name != "local":
-                index_problem = f"cannot read {target.index_url}: {exc}"
+        on_index, index_problem = _index_problem(target, name, version, timeout)
+    rewrite = (None, None) if resume else _rewrite_problem(state, version)
     creds = credentials.source(target, environ)
     dirty = tuple(git.dirty_files(repo))
     facts = preflight.Facts(
@@ -177,6 +228,9 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         remote=remote,
         push=push,
         rehearsal=target.name == "local",
+        rewrite_problem=rewrite[0],
+        rewrite_hint=rewrite[1] or preflight.Facts.rewrite_hint,
+        github_problem=_github_problem(config, environ),
     )
     checks = list(preflight.decide(facts))
     if remote_problem:
@@ -298,7 +352,9 @@ def _refuse(s: Survey, reporter: Reporter) -> None:
     if bad:
         if s.problem is not None and len(bad) == 1:
             raise s.problem
-        raise UsageError(
+        # the index's failure alone is a step that failed (exit 1), not the user's input
+        kind = StepError if all(c.exit_code == 1 for c in bad) else UsageError
+        raise kind(
             "preflight refused: " + "; ".join(c.message for c in bad),
             hint="; ".join(dict.fromkeys(c.hint for c in bad if c.hint)),
         )
@@ -309,11 +365,17 @@ def ship(
     options: Options,
     reporter: Reporter,
     environ: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
 ) -> Result:
     """Run the pipeline on this checkout (the target must not be ``local``)."""
     env = os.environ if environ is None else environ
     reporter.start("preflight", f"{config.project}")
-    s = survey(config, options, env)
+    try:
+        settings = settings_of(config, options, env, settings)
+    except ReleaseError:
+        reporter.finish("failed", "refused")
+        raise
+    s = survey(config, options, env, settings)
     try:
         _refuse(s, reporter)
     except ReleaseError:
@@ -382,24 +444,20 @@ def ship(
         step = "upload"
         uploading = True
         reporter.start("upload", f"to {s.target.upload_url}")
-        backoff = retry_mod.from_env(env, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
         with contextlib.redirect_stdout(reporter.stream):  # twine prints its own progress
-            published = publish.publish(files, s.target, backoff, _indent(reporter))
+            published = publish.publish(files, s.target, settings.upload_backoff, _indent(reporter))
         n = sum(1 for _, o in published.outcomes if o == "uploaded")
         reporter.finish("ok", f"{n} uploaded, {len(published.outcomes) - n} already there")
 
         step = "verify"
         reporter.start("verify", f"install {s.name}=={version} from {s.target.index_url}")
-        vbackoff = retry_mod.from_env(
-            env, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
-        )
         verified = verify_mod.verify(
             s.target.index_url,
             s.name,
             version,
             local=files,
-            extra_index_url=extra_index_url(config, env),
-            backoff=vbackoff,
+            extra_index_url=settings.extra_index_url,
+            backoff=settings.verify_backoff,
             echo=_indent(reporter),
             environ=env,
         )

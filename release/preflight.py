@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+
+from .fsutil import unwritable
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class Facts:
     push: bool
     rehearsal: bool = False
     """The local target: the release runs in a clone of HEAD with a remote of its own."""
+    rewrite_problem: str | None = None
+    """Why the bump could not rewrite its files (read-only, a missing changelog), if it could not."""
+    rewrite_hint: str = "make the files writable (chmod u+w), then run again"
+    github_problem: str | None = None
+    """Why ``github-release = true`` could not announce (no token, no repository), if it could not."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,8 @@ class Check:
     ok: bool
     message: str
     hint: str = ""
+    exit_code: int = 2
+    """1 when the failure is the index's (unreachable, 5xx), not the user's input."""
 
 
 def decide(f: Facts) -> tuple[Check, ...]:
@@ -70,6 +81,15 @@ def decide(f: Facts) -> tuple[Check, ...]:
             "commit or stash them (git stash -u), then run again",
         ),
     ]
+    if f.rewrite_problem is not None:
+        checks.append(
+            Check(
+                "files to rewrite",
+                False,
+                f.rewrite_problem,
+                f.rewrite_hint,
+            )
+        )
     if f.branch is None:
         checks.append(
             Check(
@@ -139,7 +159,9 @@ def decide(f: Facts) -> tuple[Check, ...]:
             )
         )
     if f.index_problem is not None:
-        checks.append(Check("index", False, f.index_problem, "check the index URL and network"))
+        checks.append(
+            Check("index", False, f.index_problem, "check the index URL and network", exit_code=1)
+        )
     else:
         taken = bool(f.on_index) and not f.resume
         checks.append(
@@ -173,9 +195,24 @@ def decide(f: Facts) -> tuple[Check, ...]:
             'git config user.name "Your Name" && git config user.email you@example.com',
         )
     )
+    if f.github_problem is not None:
+        checks.append(
+            Check(
+                "github release",
+                False,
+                f.github_problem,
+                "set GITHUB_TOKEN and GITHUB_REPOSITORY=owner/name, or github-release = false",
+            )
+        )
     return tuple(checks)
 
 
 def failures(checks: tuple[Check, ...]) -> tuple[Check, ...]:
     """The checks that did not pass."""
     return tuple(c for c in checks if not c.ok)
+
+
+def unwritable_files(paths: Iterable[Path]) -> str | None:
+    """Why the bump could not rewrite ``paths`` (read-only, missing), or None when it could."""
+    problems = [f"{p.name} {why}" for p in paths if (why := unwritable(p)) is not None]
+    return "cannot rewrite " + "; ".join(problems) if problems else None

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import configparser
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from packaging.version import Version
 
 from . import bump, git
-from .config import Config
+from .config import Config, declared_name
 from .errors import ConfigError, UsageError
 from .index import artifact_id, files_of
 from .version import greatest_tag
@@ -30,25 +28,6 @@ class Release:
         if self.tag is not None and self.version != self.project_version:
             return f"tag {self.tag} is at the commit but the project's version is {self.project_version}"
         return None
-
-
-def declared_name(project: Path, pyproject: dict[str, Any]) -> str | None:
-    """The distribution name from ``[project]``, ``[tool.poetry]`` or ``setup.cfg``."""
-    for table in (pyproject.get("project", {}), pyproject.get("tool", {}).get("poetry", {})):
-        name = table.get("name") if isinstance(table, dict) else None
-        if isinstance(name, str) and name.strip():
-            return name.strip()
-    cfg = project / "setup.cfg"
-    if cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(cfg, encoding="utf-8")
-        except configparser.Error:
-            return None
-        name = parser.get("metadata", "name", fallback="").strip()
-        if name:
-            return name
-    return None
 
 
 def name_of(config: Config) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -29,27 +30,37 @@ class Backoff:
             delay = min(delay * self.factor, self.max_delay)
 
 
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+def seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    """The number of seconds in ``environ[name]`` (``default`` when unset); exit 2 when bad."""
     raw = environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
         value = float(raw)
     except ValueError:
-        value = -1.0
-    if value < 0:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
         raise UsageError(
-            f"{name}={raw!r} is not a number of seconds", hint=f"for example {name}={default:g}"
+            f"{name}={raw!r} is not a number of seconds (0 or more)",
+            hint=f"for example {name}={default:g}, or unset it for the default ({default:g})",
         )
     return value
+
+
+TIMEOUTS = {
+    "RELEASE_RETRY_TIMEOUT": 60.0,
+    "RELEASE_VERIFY_TIMEOUT": 300.0,
+    "RELEASE_GITHUB_TIMEOUT": 30.0,
+}
+"""Each retry bound's variable and its default: upload and index reads, verify, GitHub."""
 
 
 def from_env(environ: Mapping[str, str], *, timeout_var: str, default_timeout: float) -> Backoff:
     """A Backoff tuned by ``RELEASE_RETRY_DELAY``, ``RELEASE_RETRY_MAX_DELAY`` and ``timeout_var``."""
     return Backoff(
-        delay=_seconds(environ, "RELEASE_RETRY_DELAY", 1.0),
-        max_delay=_seconds(environ, "RELEASE_RETRY_MAX_DELAY", 15.0),
-        timeout=_seconds(environ, timeout_var, default_timeout),
+        delay=seconds(environ, "RELEASE_RETRY_DELAY", 1.0),
+        max_delay=seconds(environ, "RELEASE_RETRY_MAX_DELAY", 15.0),
+        timeout=seconds(environ, timeout_var, default_timeout),
     )
 
 

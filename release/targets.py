@@ -95,6 +95,24 @@ def _first(*pairs: tuple[str | None, str]) -> tuple[str, str] | None:
     return None
 
 
+def repository_of(value: str, source: str) -> tuple[str, str, str]:
+    """A repository setting as (name, upload URL, known index URL); exit 2 when it is none."""
+    if value in NAMED:
+        return value, *NAMED[value]
+    if "://" in value:
+        upload = _check_url(value, "repository")
+        return "url", upload, derive_index_url(upload)
+    raise UsageError(
+        f"unknown repository {value!r} (from {source})",
+        hint=f"--repository takes {CHOICES}",
+    )
+
+
+def check_url(url: str, what: str, *, file_ok: bool = False) -> str:
+    """``url`` with a trailing slash; exit 2 when it is no http(s) URL or carries credentials."""
+    return _check_url(url, what, ("http", "https", "file") if file_ok else ("http", "https"))
+
+
 def resolve(
     config: Config,
     *,
@@ -114,18 +132,7 @@ def resolve(
         (config.repository, "[tool.release] repository"),
     ) or ("local", "default")
     value, source = chosen
-    if value in NAMED:
-        name = value
-        upload, known_index = NAMED[value]
-    elif "://" in value:
-        name = "url"
-        upload = _check_url(value, "repository")
-        known_index = derive_index_url(upload)
-    else:
-        raise UsageError(
-            f"unknown repository {value!r} (from {source})",
-            hint=f"--repository takes {CHOICES}",
-        )
+    name, upload, known_index = repository_of(value, source)
     explicit = _first(
         (index_url, "--index-url"),
         (env.get("RELEASE_INDEX_URL"), "RELEASE_INDEX_URL"),

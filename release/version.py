@@ -187,9 +187,14 @@ def check_publishable(version: Version) -> None:
         )
 
 
-def greatest_tag(tags: Iterable[str], tag_format: str) -> tuple[str, Version] | None:
-    """The release tag with the greatest version among ``tags`` matching ``tag_format``."""
-    prefix, _, suffix = tag_format.partition("{version}")
+def greatest_tag(
+    tags: Iterable[str], tag_format: str, *, name: str = ""
+) -> tuple[str, Version] | None:
+    """The release tag with the greatest version among ``tags`` matching ``tag_format``.
+
+    ``{name}`` in the format stands for ``name`` (``Config.tag_format`` has it filled in).
+    """
+    prefix, _, suffix = tag_format.replace("{name}", name).partition("{version}")
     best: tuple[str, Version] | None = None
     for tag in tags:
         if not (tag.startswith(prefix) and tag.endswith(suffix)):

@@ -260,19 +260,14 @@ def test_not_a_repository_is_refused_for_commit(make_project, capsys) -> None:
 
 
 def test_failed_tag_rolls_back_commit_and_files(make_project, capsys) -> None:
-    # git refuses tag names containing "..", so the commit succeeds and the tag fails
-    root = make_project(
-        {
-            "pyproject.toml": PYPROJECT + '[tool.release]\ntag-format = "v..{version}"\n',
-            "CHANGELOG.md": CHANGELOG,
-        },
-        repo=True,
-    )
+    # a tag v1.2.4/x makes refs/tags/v1.2.4 a directory: the commit succeeds, the tag fails
+    root = make_project({"pyproject.toml": PYPROJECT, "CHANGELOG.md": CHANGELOG}, repo=True)
+    git(root, "tag", "v1.2.4/x")
     before = snapshot(root)
     head = git(root, "rev-parse", "HEAD")
     code, _, err = run(capsys, root, "bump", "patch", "--tag")
     assert code == 1
-    assert err.startswith("error: git could not create tag v..1.2.4")
+    assert err.startswith("error: git could not create tag v1.2.4")
     assert git(root, "rev-parse", "HEAD") == head
     assert snapshot(root) == before
 
