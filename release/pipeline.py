@@ -21,7 +21,7 @@ from . import build, bump, check, credentials, git, github, index, preflight, pr
 from . import retry as retry_mod
 from . import verify as verify_mod
 from .config import Config
-from .errors import ReleaseError, StepError, UsageError
+from .errors import Interrupted, ReleaseError, StepError, UsageError
 from .fsutil import write_new
 from .progress import Reporter
 from .targets import Target, extra_index_url, resolve
@@ -423,11 +423,25 @@ def ship(
                 else type(exc).__name__,
             )
         if not uploading and bumped is not None:
-            bump.rollback(bumped)
+            others = bump.rollback(bumped)
             shutil.rmtree(state_file.parent, ignore_errors=True)
             reporter.line(
                 f"rolled back: the {tag} commit and tag are gone and every file is as it was"
+                if not others
+                else f"rolled back the {tag} commit and tag; left alone, changed since the bump "
+                f"by someone else: {', '.join(p.name for p in others)}"
             )
+        if (
+            step == "push"
+            and s.remote is not None
+            and isinstance(exc, (ReleaseError, KeyboardInterrupt))
+        ):
+            exc = _push_outcome(repo, s.remote, tag, commit, exc)
+        if isinstance(exc, KeyboardInterrupt):
+            raise _interrupted(step, uploading, options) from exc
+        if isinstance(exc, Interrupted):
+            exc.hint = f"{exc.hint}: {options.rerun}"
+            raise exc
         if not isinstance(exc, ReleaseError):
             raise
         if uploading:
@@ -439,6 +453,43 @@ def ship(
             f"{step} failed: {exc.message}", hint=f"{fix}{then}: {options.rerun}"
         ) from exc
     return result
+
+
+def _interrupted(step: str, uploading: bool, options: Options) -> Interrupted:
+    """The error for Ctrl-C or SIGTERM during ``step``: where it stopped and how to go on."""
+    if uploading:
+        return Interrupted(
+            f"interrupted during {step}; the upload has started, so nothing was rolled back",
+            hint=f"run the same command to resume: {options.rerun}",
+        )
+    return Interrupted(
+        f"interrupted during {step}; rolled back", hint=f"run again: {options.rerun}"
+    )
+
+
+def _push_outcome(
+    repo: gitpython.Repo, remote: str, tag: str, commit: str | None, exc: BaseException
+) -> BaseException:
+    """A failed or interrupted push, told by what ``git ls-remote`` shows: landed or not."""
+    try:
+        there = git.remote_refs(repo, remote).get(f"refs/tags/{tag}")  # peeled: no pattern
+    except ReleaseError as problem:
+        seen = f"could not read {remote} afterwards ({problem.message})"
+    else:
+        if there is not None and there == commit:
+            seen = f"the push landed: {remote} has {tag} at {str(commit)[:12]}"
+        elif there is None:
+            seen = f"the push did not land: {remote} has no {tag}"
+        else:
+            seen = f"{remote} has {tag} at {there[:12]}, not {str(commit)[:12]}"
+    if isinstance(exc, KeyboardInterrupt):
+        return Interrupted(
+            f"interrupted during push; {seen}",
+            hint="the upload is done, so nothing was rolled back; run the same command to "
+            "finish (a push that landed is not repeated)",
+        )
+    assert isinstance(exc, ReleaseError)
+    return StepError(f"{exc.message}; {seen}", hint=exc.hint)
 
 
 def _reusable(saved: Mapping[str, object], commit: str | None, dist: Path) -> list[Path]:
