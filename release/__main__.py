@@ -261,6 +261,14 @@ def _ship_options(args: argparse.Namespace, **extra: object) -> pipeline.Options
     )
 
 
+def _tagged_at_head(cfg: config.Config, tag: str) -> bool:
+    """Whether HEAD of the user's checkout already carries ``tag`` (the release happened)."""
+    from . import git
+
+    repo = git.open_repo(cfg.project)
+    return tag in git.tags_at(repo, git.head_sha(repo))
+
+
 def _cmd_ship(args: argparse.Namespace) -> int:
     from . import pipeline, rehearsal
     from .progress import Reporter
@@ -281,6 +289,12 @@ def _cmd_ship(args: argparse.Namespace) -> int:
             result = rehearsed.result
             reporter.summary()
             files = ", ".join(p.name for p in result.files)
+            if _tagged_at_head(cfg, result.tag):
+                print(
+                    f"rehearsal passed: {result.name} {result.version} is already released "
+                    f"({result.tag} is at HEAD); rehearsed its files again: {files}"
+                )
+                return 0
             print(
                 f"rehearsal passed: {result.name} {result.version} would be released as "
                 f"{result.tag}: {files} (rehearsed against a local index, {result.index_url})"

@@ -117,12 +117,23 @@ def twine_check(paths: list[Path]) -> str | None:
     )
     if done.returncode == 0:
         return None
-    return plain(done.stdout + done.stderr).strip()
+    return summary(plain(done.stdout + done.stderr))
+
+
+def summary(output: str) -> str:
+    """twine's findings in one line: each WARNING or ERROR once, without the file headers (pure)."""
+    found = [
+        line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else line
+        for line in output.splitlines()
+        if line.startswith(("WARNING", "ERROR"))
+    ]
+    unique = list(dict.fromkeys(f.rstrip(".") for f in found))
+    return "; ".join(unique) if unique else " ".join(output.split())
 
 
 README_HINT = (
     "create the readme that [project].readme in pyproject.toml names (e.g. README.md), "
-    "or fix that setting; commit, then run again"
+    "or fix that setting, and commit"
 )
 
 

@@ -142,12 +142,12 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
     on_index: tuple[str, ...] = ()
     index_problem = None
     if version is not None and target.name != "local":
+        backoff = _preflight_backoff(environ)
         try:
-            listed = index.read_project(target.index_url, name)
+            listed = _read_index(target.index_url, name, backoff)
             on_index = tuple(index.files_of(listed, name, version))
-        except index.Unavailable as exc:
-            if target.name != "local":
-                index_problem = f"cannot read {target.index_url}: {exc}"
+        except ReleaseError as exc:
+            index_problem = exc.message
     creds = credentials.source(target, environ)
     dirty = tuple(git.dirty_files(repo))
     facts = preflight.Facts(
@@ -170,12 +170,11 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         remote=remote,
         push=push,
         rehearsal=target.name == "local",
+        remote_problem=remote_problem,
+        untracked=tuple(git.untracked_files(repo)),
+        allow_untracked=config.allow_untracked,
     )
     checks = list(preflight.decide(facts))
-    if remote_problem:
-        checks.append(
-            preflight.Check("remote", False, remote_problem, "check the remote URL and your access")
-        )
     state_file = _state_dir(config, tag) / "state.json" if tag else None
     done = _read_state(state_file)
     complete = bool(
@@ -202,6 +201,26 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         dirty=dirty,
         on_index=on_index,
         problem=problem,
+    )
+
+
+PREFLIGHT_RETRY_TIMEOUT = 15.0
+"""At most this long, preflight keeps reading an index that answers 5xx or not at all."""
+
+
+def _preflight_backoff(environ: Mapping[str, str]) -> retry_mod.Backoff:
+    backoff = retry_mod.from_env(
+        environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=PREFLIGHT_RETRY_TIMEOUT
+    )
+    return replace(backoff, timeout=min(backoff.timeout, PREFLIGHT_RETRY_TIMEOUT))
+
+
+def _read_index(
+    index_url: str, name: str, backoff: retry_mod.Backoff
+) -> dict[str, index.IndexFile]:
+    """The project's files on the index, read with bounded retries (one 5xx refuses nothing)."""
+    return index.with_retries(
+        lambda: index.read_project(index_url, name), backoff, f"read {index_url}"
     )
 
 

@@ -71,6 +71,9 @@ def run(
 
 
 def tail(text: str, lines: int = 20) -> str:
-    """The last ``lines`` non-empty lines of ``text`` (pure)."""
-    kept = [line.rstrip() for line in text.splitlines() if line.strip()]
+    """The last ``lines`` non-empty lines of ``text``, indented (pure).
+
+    Indented, a child's own ``error:`` or ``hint:`` line cannot pass for one of ours.
+    """
+    kept = [f"  {line.rstrip()}" for line in text.splitlines() if line.strip()]
     return "\n".join(kept[-lines:])

@@ -135,9 +135,6 @@ def test_an_interrupted_build_leaves_no_process_and_no_temporary_files(
         code, _, err = finish(proc, timeout=60)
     finally:
         proc.kill()
-    assert code == 130, err
-    assert errors_of(err) == ["error: interrupted during build; rolled back"], err
-    assert "Traceback" not in err
     deadline = time.monotonic() + 5
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -146,6 +143,9 @@ def test_an_interrupted_build_leaves_no_process_and_no_temporary_files(
         os.kill(pid, signal.SIGKILL)
     assert left == [], "the build backend's child outlived the release"
     assert sorted(os.listdir(tmp)) == [], "temporary files were left behind"
+    assert code == 130, err
+    assert errors_of(err) == ["error: interrupted during build; rolled back"], err
+    assert "Traceback" not in err
     assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
 
 
@@ -318,3 +318,317 @@ def test_rollback_restores_only_what_its_own_run_wrote(repo: tuple[Path, Path]) 
     assert pyproject.read_bytes() == theirs
     assert git(work, "tag") == ""
     assert git(work, "log", "--format=%s") == "initial"
+
+
+# --- defect 9: hidden causes ----------------------------------------------------------
+
+
+@pytest.fixture
+def fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs: short retries, a null keyring, no credentials from the machine."""
+    for key, value in cli_env().items():
+        if key.startswith("RELEASE_") or key == "PYTHON_KEYRING_BACKEND":
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("RELEASE_RETRY_TIMEOUT", "3")
+    for key in list(os.environ):
+        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
+            monkeypatch.delenv(key)
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from release.__main__ import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_build_backends_own_error_reaches_the_user(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # hatchling finds no package called "wrong_name" to put in the wheel
+    work = copy_package("hatchling-static", tmp_path)
+    pyproject = work / "pyproject.toml"
+    text = pyproject.read_text()
+    name = text.split('name = "', 1)[1].split('"', 1)[0]
+    pyproject.write_text(text.replace(f'name = "{name}"', 'name = "wrong-name"', 1))
+    init_repo(work)
+    before = snapshot(work)
+    code, out, err = run_main(capsys, "--project", str(work), "build")  # uv build, isolated
+    assert code == 1, err
+    assert out == ""
+    assert errors_of(err)[0].startswith("error: build of "), err
+    assert "Unable to determine which files to ship" in err
+    assert "\x1b[" not in err
+    assert hints_of(err) == [
+        "hint: fix that error and commit the fix: the build runs in a clean checkout of the commit"
+    ]
+    assert snapshot(work) == before
+
+
+def test_a_missing_readme_gets_a_hint_that_names_the_fix(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], index: Server, fast: None
+) -> None:
+    work, bare = repo
+    git(work, "rm", "-q", "README.md")
+    git(work, "commit", "-q", "-m", "no readme")
+    git(work, "push", "-q")
+    before = snapshot(work), snapshot(bare)
+    code, _, err = run_main(
+        capsys, "--project", str(work), "ship", "--repository", index.url, "--no-isolation"
+    )
+    assert code == 1, err
+    assert errors_of(err)[0].startswith("error: build failed: build of "), err
+    assert "Readme file does not exist: README.md" in err
+    (hint,) = hints_of(err)
+    assert hint.startswith(
+        "hint: create the readme that [project].readme in pyproject.toml names (e.g. README.md), "
+        "or fix that setting, and commit; then run again: release"
+    )
+    assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
+
+
+def test_twine_check_findings_are_one_plain_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a setuptools project without a readme: twine check --strict warns about the description
+    work = tmp_path / "bare-meta"
+    (work / "bare_meta").mkdir(parents=True)
+    (work / "bare_meta" / "__init__.py").write_text("")
+    (work / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "bare-meta"\nversion = "1.0.0"\ndescription = "no readme"\n'
+        "[tool.setuptools]\npackages = ['bare_meta']\n"
+    )
+    init_repo(work)
+    code, out, err = run_main(capsys, "--project", str(work), "build", "--no-isolation")
+    assert code == 0, err
+    files = out.split()
+    code, _, err = run_main(capsys, "--project", str(work), "check", *files)
+    assert code == 1, err
+    assert "\x1b" not in err
+    assert errors_of(err) == [
+        "error: twine check --strict: `long_description_content_type` missing. "
+        "defaulting to `text/x-rst`; `long_description` missing"
+    ], err
+    assert "check: 1 problem" not in err
+    assert hints_of(err)[0].startswith("hint: create the readme that [project].readme")
+
+
+def test_an_html_error_page_from_the_index_is_one_plain_sentence(
+    capsys: pytest.CaptureFixture[str],
+    repo: tuple[Path, Path],
+    index: Server,
+    proxy: FaultProxy,
+    fast: None,
+) -> None:
+    work, _ = repo
+    proxy.fail_uploads_matching, proxy.fail_status = ".", 403
+    code, _, err = run_main(
+        capsys, "--project", str(work), "ship", "--repository", proxy.url, "--no-isolation"
+    )
+    assert code == 1, err
+    (error,) = errors_of(err)
+    assert error.startswith(
+        f"error: upload failed: upload of pub_hatch_cli-{NEW}.tar.gz to {proxy.url} failed: "
+        "403 injected fault: "
+    ), err
+    assert "injected fault" in error
+    assert "<" not in err and ">" not in err.replace("==>", "").replace("->", "")
+    assert "DOCTYPE" not in err
+
+
+# --- defect 10: the smaller list ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_rehearsal_after_the_release_says_it_is_released(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], index: Server, fast: None
+) -> None:
+    work, _ = repo
+    argv = ["--project", str(work), "ship", "--no-isolation"]
+    code, _, err = run_main(capsys, *argv, "--repository", index.url)
+    assert code == 0, err
+    code, out, err = run_main(capsys, *argv)  # the local target: a rehearsal
+    assert code == 0, err
+    assert "would be released" not in out
+    assert (
+        out.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"rehearsal passed: pub-hatch-cli {NEW} is already released (v{NEW} is at HEAD)"
+        )
+    )
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_status(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    code, _, err = run_main(capsys, "--debug", "--project", str(work), "bump", "sideways")
+    assert code == 2
+    assert "Traceback (most recent call last)" in err
+    assert errors_of(err) and hints_of(err)
+
+
+def test_a_rehearsal_in_a_repository_without_commits_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    work = copy_package(PACKAGE, tmp_path)
+    git(work, "init", "-q", "-b", "main")
+    before = snapshot(work)
+    code, _, err = run_main(capsys, "--project", str(work), "ship")
+    assert code == 2, err
+    assert errors_of(err) == [f"error: the repository of {work} has no commits yet"], err
+    assert hints_of(err) == ["hint: commit the project first: a release is made from a commit"]
+    assert "Traceback" not in err and "git" not in errors_of(err)[0].split(work.name)[-1]
+    assert snapshot(work) == before
+
+
+def test_output_into_a_closed_pipe_ends_quietly(repo: tuple[Path, Path]) -> None:
+    work, _ = repo
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "release", "--project", str(work), "bump", "patch", "--dry-run"],
+        env=cli_env(),
+        cwd=work,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: the reader is gone before the first line
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    code = proc.wait(timeout=60)
+    assert "BrokenPipe" not in err and "Traceback" not in err, err
+    assert err == ""
+    assert code == 128 + signal.SIGPIPE
+
+
+def test_an_unreachable_remote_fails_preflight_with_the_reason(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], index: Server, fast: None
+) -> None:
+    work, _ = repo
+    git(work, "remote", "set-url", "origin", str(work.parent / "gone.git"))
+    code, out, err = run_main(capsys, "--project", str(work), "status", "--repository", index.url)
+    assert code == 0, err
+    remote_tag = [line for line in out.splitlines() if "remote tag:" in line]
+    assert len(remote_tag) == 1 and remote_tag[0].strip().startswith(
+        f"[FAIL] remote tag: cannot tell whether tag v{NEW} is free on origin: git could not"
+    ), out
+    assert "gone.git" in remote_tag[0]
+    assert "[ok] remote tag" not in out
+    before = snapshot(work)
+    code, _, err = run_main(
+        capsys, "--project", str(work), "ship", "--repository", index.url, "--no-isolation"
+    )
+    assert code == 2, err
+    assert errors_of(err)[0].startswith("error: preflight refused: cannot read origin: "), err
+    assert hints_of(err) == [
+        "hint: check the remote's URL (git remote -v), the network and your access"
+    ]
+    assert snapshot(work) == before
+
+
+def test_one_5xx_from_the_index_is_read_again(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], proxy: FaultProxy, fast: None
+) -> None:
+    work, _ = repo
+    proxy.fail_reads, proxy.fail_status = 1, 503
+    code, out, err = run_main(capsys, "--project", str(work), "status", "--repository", proxy.url)
+    assert code == 0, err
+    assert proxy.fail_reads == 0  # the fault was met
+    assert "[ok] index: the version is not on the index yet" in out, out
+    assert "ship would refuse" not in out
+
+
+def test_released_on_the_remote_meanwhile_gets_one_coherent_hint(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], index: Server, fast: None
+) -> None:
+    work, bare = repo
+    # a colleague released 1.0.1 from another clone and pushed it
+    other = tmp = work.parent / "colleague"
+    subprocess.run(["git", "clone", "-q", str(bare), str(tmp)], check=True)
+    assert release_cli("--project", str(other), "bump", "patch", "--tag").returncode == 0
+    git(other, "push", "-q", "origin", "main", f"v{NEW}")
+    git(work, "fetch", "-q", "--no-tags")
+    before = snapshot(work), snapshot(bare)
+    code, _, err = run_main(
+        capsys, "--project", str(work), "ship", "--repository", index.url, "--dry-run"
+    )
+    assert code == 2, err
+    (hint,) = hints_of(err)
+    assert "pick another version" not in hint and "push the tag alone" not in hint
+    assert hint == (
+        f"hint: origin already has v{NEW} (at {git(bare, 'rev-parse', f'v{NEW}^{{commit}}')[:12]}): "
+        "git pull --rebase to get that release, then run again for the next version"
+    )
+    assert (snapshot(work), snapshot(bare)) == before
+
+
+def test_credentials_in_the_index_url_are_named_once(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], index: Server
+) -> None:
+    work, _ = repo
+    code, _, err = run_main(
+        capsys,
+        "--project",
+        str(work),
+        "status",
+        "--repository",
+        index.url,
+        "--index-url",
+        "https://user:secret@example.com/simple/",
+    )
+    assert code == 2
+    assert errors_of(err) == [
+        "error: index URL carries credentials; they would end up in logs and command lines"
+    ]
+    assert "secret" not in err
+
+
+def test_untracked_files_are_a_warning_unless_configured_to_refuse(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path], index: Server, fast: None
+) -> None:
+    work, _ = repo
+    (work / "build").mkdir()
+    (work / "build" / "left-by-pip.txt").write_text("x")
+    argv = ["--project", str(work), "ship", "--repository", index.url, "--dry-run"]
+    code, _, err = run_main(capsys, *argv)
+    assert code == 0, err
+    assert (
+        "[ok  ] clean work tree: warning: untracked files are not released "
+        "(the build uses a clean clone): build/left-by-pip.txt"
+    ) in err
+    # a modified tracked file still refuses
+    readme = work / "README.md"
+    readme.write_text(readme.read_text() + "\nmore\n")
+    code, _, err = run_main(capsys, *argv)
+    assert code == 2
+    assert errors_of(err) == ["error: preflight refused: uncommitted changes: README.md"]
+    git(work, "checkout", "-q", "README.md")
+    # allow-untracked = false refuses them
+    pyproject = work / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.release]\nallow-untracked = false\n")
+    git(work, "commit", "-q", "-am", "refuse untracked files")
+    git(work, "push", "-q")
+    before = snapshot(work)
+    code, _, err = run_main(capsys, *argv)
+    assert code == 2, err
+    assert errors_of(err) == ["error: preflight refused: untracked files: build/left-by-pip.txt"]
+    assert hints_of(err) == [
+        "hint: commit them, add them to .gitignore or delete them "
+        "([tool.release] allow-untracked = false refuses them)"
+    ]
+    assert snapshot(work) == before
+
+
+def test_allow_untracked_must_be_a_boolean(
+    capsys: pytest.CaptureFixture[str], repo: tuple[Path, Path]
+) -> None:
+    work, _ = repo
+    pyproject = work / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.release]\nallow-untracked = "no"\n')
+    code, _, err = run_main(capsys, "--project", str(work), "status")
+    assert code == 2
+    assert errors_of(err) == ["error: [tool.release] allow-untracked must be a bool, not 'no'"]
