@@ -581,6 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         with _release_lock(args):
             return int(args.func(args))

@@ -150,6 +150,41 @@ def test_an_interrupted_build_leaves_no_process_and_no_temporary_files(
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
+def test_sigterm_during_release_build_ends_the_backend(tmp_path: Path) -> None:
+    work = init_repo(copy_package("sleepy-backend", tmp_path))
+    marker = f"sleepy-marker-{uuid.uuid4().hex}"
+    tmp, ready = tmp_path / "tmp", tmp_path / "ready"
+    tmp.mkdir()
+    env = cli_env(SLEEPY_MARKER=marker, SLEEPY_READY=str(ready), TMPDIR=str(tmp))
+    argv = ["--project", str(work), "build", "--no-isolation"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "release", *argv],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert ready.exists(), proc.communicate()[1]
+        proc.send_signal(signal.SIGTERM)
+        code, out, err = finish(proc, timeout=60)
+    finally:
+        proc.kill()
+    left = processes_with(marker)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "the build backend's child outlived release build"
+    assert sorted(os.listdir(tmp)) == []
+    assert (code, out, errors_of(err)) == (130, "", ["error: interrupted"]), err
+    assert not (work / "dist").exists()
+
+
+@pytest.mark.slow
 def test_an_interrupt_after_the_upload_started_prints_the_resume_command(
     repo: tuple[Path, Path], index: Server, proxy: FaultProxy
 ) -> None:
