@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -19,6 +20,10 @@ GRACE = 5.0
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
+    if sys.platform == "win32":  # pragma: no cover - no process groups: the child alone
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
 
@@ -43,8 +48,9 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``cmd`` in a new session, capturing its output as text; like ``subprocess.run``.
 
-    ``merge`` sends stderr into stdout, in the order the child wrote them. On a timeout ``subprocess.TimeoutExpired`` propagates; on any way out but a normal exit
-    of the child, its whole process group is ended first.
+    ``merge`` sends stderr into stdout, in the order the child wrote them. On a timeout
+    ``subprocess.TimeoutExpired`` propagates; on any way out but a normal exit of the
+    child, its whole process group is ended first.
     """
     proc = subprocess.Popen(
         list(cmd),

@@ -243,7 +243,7 @@ def test_an_interrupted_push_reports_what_the_remote_has(
 
 
 @pytest.mark.slow
-def test_a_second_ship_waits_for_no_one_and_changes_nothing(
+def test_a_second_concurrent_ship_is_refused_and_changes_nothing(
     repo: tuple[Path, Path], index: Server, proxy: FaultProxy
 ) -> None:
     work, bare = repo
