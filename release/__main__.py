@@ -6,11 +6,13 @@ This is the only module that prints final errors or decides the exit status.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import shlex
 import signal
 import sys
+import traceback
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -285,6 +287,14 @@ def _ship_options(args: argparse.Namespace, **extra: object) -> pipeline.Options
     )
 
 
+def _tagged_at_head(cfg: config.Config, tag: str) -> bool:
+    """Whether HEAD of the user's checkout already carries ``tag`` (the release happened)."""
+    from . import git
+
+    repo = git.open_repo(cfg.project)
+    return tag in git.tags_at(repo, git.head_sha(repo))
+
+
 def _cmd_ship(args: argparse.Namespace) -> int:
     from . import pipeline, rehearsal
     from .progress import Reporter
@@ -304,6 +314,12 @@ def _cmd_ship(args: argparse.Namespace) -> int:
             result = rehearsed.result
             reporter.summary()
             files = ", ".join(p.name for p in result.files)
+            if _tagged_at_head(cfg, result.tag):
+                print(
+                    f"rehearsal passed: {result.name} {result.version} is already released "
+                    f"({result.tag} is at HEAD); rehearsed its files again: {files}"
+                )
+                return 0
             print(
                 f"rehearsal passed: {result.name} {result.version} would be released as "
                 f"{result.tag}: {files} (rehearsed against a local index, {result.index_url})"
@@ -599,27 +615,75 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _changes_the_repository(args: argparse.Namespace) -> bool:
+    """Whether the command writes to the checkout, the refs or an index (so takes the lock)."""
+    if args.command == "bump":
+        return not args.dry_run
+    if args.command == "ship":
+        return not args.dry_run
+    return bool(args.command in ("publish", "promote"))
+
+
+def _release_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+    """The repository's release lock for a command that changes things, else nothing."""
+    from . import git, lock
+
+    if not _changes_the_repository(args):
+        return contextlib.nullcontext()
+    try:
+        repo = git.open_repo(args.project)
+    except UsageError:
+        return contextlib.nullcontext()  # not a repository: the command says so itself
+    return lock.held(Path(repo.common_dir), lock.command_line(args.argv), lock.stderr_note)
+
+
+def _report(exc: ReleaseError) -> int:
+    print(f"error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"hint: {exc.hint}", file=sys.stderr)
+    return exc.exit_code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        return int(args.func(args))
+        with _release_lock(args):
+            return int(args.func(args))
     except ReleaseError as exc:
         if args.debug:
-            raise
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return exc.exit_code
+            # the traceback for whoever debugs, and still the exit status scripts rely on
+            traceback.print_exc()
+        return _report(exc)
     except KeyboardInterrupt:
+        if args.debug:
+            traceback.print_exc()
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _broken_pipe()
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, as other CLIs do."""
+    # Python would complain again when it flushes stdout at exit: point it at the null device
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def run() -> NoReturn:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # what is still buffered may meet a closed pipe only now
+    except BrokenPipeError:
+        code = _broken_pipe()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import git, tools
+from . import check, git, proc, tools
 from .config import Config
 from .errors import StepError, UsageError
 from .secrets import SECRET_VARS, scrubbed_env
@@ -53,7 +52,7 @@ def build_command(
     """
     if isolated and uv is not None:
         return [
-            uv, "build", "--no-config", "--quiet", "--python", python,
+            uv, "build", "--no-config", "--python", python,
             "--out-dir", str(outdir), str(srcdir),
         ]  # fmt: skip
     cmd = [python, "-m", "build", "--outdir", str(outdir)]
@@ -114,19 +113,18 @@ def build(
         _normalize_tree(checkout, epoch)
         staging = Path(tmp, "out")
         cmd = build_command(srcdir, staging, isolated=isolated, uv=uv)
-        proc = subprocess.run(
-            cmd,
-            cwd=tmp,
-            env=build_env(os.environ, epoch),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            output = (proc.stdout + proc.stderr).strip().splitlines()
+        # temporary files of the frontend and backend land in our directory and go with it
+        children_tmp = Path(tmp, "tmp")
+        children_tmp.mkdir()
+        env = {**build_env(os.environ, epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
+        done = proc.run(cmd, cwd=tmp, env=env, merge=True)
+        if done.returncode != 0:
+            last = proc.tail(done.stdout)
             raise StepError(
-                f"build of {sha[:12]} failed:\n" + "\n".join(output[-40:]),
-                hint="fix the error above; the build runs in a clean checkout of the commit, so commit the fix first",
+                f"build of {sha[:12]} failed (exit status {done.returncode}); its last lines:\n{last}",
+                hint=check.README_HINT
+                if check.mentions_readme(last)
+                else "fix that error and commit the fix: the build runs in a clean checkout of the commit",
             )
         # only the distributions: uv build also writes a .gitignore into its output directory
         dists = [p for p in staging.iterdir() if p.name.endswith((".tar.gz", ".whl"))]

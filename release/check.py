@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email.parser
 import os
-import subprocess
+import re
 import sys
 import tarfile
 import zipfile
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from . import proc
 from .errors import StepError
 from .index import artifact_id, normalize
 from .secrets import scrubbed_env
@@ -92,18 +93,61 @@ def problems(found: list[Metadata], name: str, version: Version) -> list[str]:
     return out
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+
+
+def plain(text: str) -> str:
+    """``text`` without ANSI escape sequences or the padding at line ends (pure)."""
+    return "\n".join(line.rstrip() for line in _ANSI.sub("", text).splitlines())
+
+
 def twine_check(paths: list[Path]) -> str | None:
     """Run ``twine check --strict``; its output when it fails, else None."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "twine", "check", "--strict", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**scrubbed_env(os.environ), "NO_COLOR": "1"},
+    env = {
+        **scrubbed_env(os.environ),
+        # rich honours these: no colour, and no wrapping of long lines at 80 columns
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "COLUMNS": "1000",
+    }
+    env.pop("FORCE_COLOR", None)
+    done = proc.run(
+        [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
+        env=env,
     )
-    if proc.returncode == 0:
+    if done.returncode == 0:
         return None
-    return (proc.stdout + proc.stderr).strip()
+    return summary(plain(done.stdout + done.stderr))
+
+
+def summary(output: str) -> str:
+    """twine's findings in one line: each WARNING or ERROR once, without the file headers (pure)."""
+    found = [
+        line.split(None, 1)[1].strip() if len(line.split(None, 1)) > 1 else line
+        for line in output.splitlines()
+        if line.startswith(("WARNING", "ERROR"))
+    ]
+    unique = list(dict.fromkeys(f.rstrip(".") for f in found))
+    return "; ".join(unique) if unique else " ".join(output.split())
+
+
+README_HINT = (
+    "create the readme that [project].readme in pyproject.toml names (e.g. README.md), "
+    "or fix that setting, and commit"
+)
+
+
+def mentions_readme(text: str) -> bool:
+    """Whether an error is about the readme or the long description it becomes (pure)."""
+    low = text.lower()
+    return "readme" in low or "long_description" in low or "long description" in low
+
+
+def _hint(issues: list[str]) -> str:
+    """What to do about ``issues``: the fix they name, or rebuilding."""
+    if mentions_readme(" ".join(issues)):
+        return README_HINT + "; nothing was uploaded"
+    return "fix them, commit, and build again (release build); nothing was uploaded"
 
 
 def check(paths: list[Path], name: str, version: Version, extra: list[str] | None = None) -> None:
@@ -112,10 +156,12 @@ def check(paths: list[Path], name: str, version: Version, extra: list[str] | Non
     issues = list(extra or []) + problems(found, name, version)
     twine = twine_check(paths)
     if twine is not None:
-        issues.append("twine check --strict failed:\n" + twine)
+        issues.append("twine check --strict: " + twine)
+    if len(issues) == 1:
+        raise StepError(issues[0], hint=_hint(issues))
     if issues:
         raise StepError(
-            f"check: {len(issues)} problem(s) with {', '.join(p.name for p in paths)}:\n"
+            f"{len(issues)} problems with {', '.join(p.name for p in paths)}:\n"
             + "\n".join(f"  - {i}" for i in issues),
-            hint="fix them and build again (release build); nothing was uploaded",
+            hint=_hint(issues),
         )

@@ -30,6 +30,7 @@ KEYS = (
     "github-release",
     "auto-parts",
     "allow-major-from-zero",
+    "allow-untracked",
 )
 
 
@@ -49,6 +50,7 @@ class Config:
     github_release: bool = False
     auto_parts: tuple[tuple[str, str], ...] = ()
     allow_major_from_zero: bool = False
+    allow_untracked: bool = True
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     name: str | None = None
     """The PEP 503 normalized project name (``{name}`` in ``tag-format``), when declared."""
@@ -282,6 +284,7 @@ def load(project: Path) -> Config:
         allow_major_from_zero=_expect(
             table.get("allow-major-from-zero", False), bool, "allow-major-from-zero"
         ),
+        allow_untracked=_expect(table.get("allow-untracked", True), bool, "allow-untracked"),
         pyproject=data,
         name=name,
         tag_format_raw=raw_format,

@@ -38,3 +38,9 @@ class GitError(ReleaseError):
 
 class StepError(ReleaseError):
     """A pipeline step failed (exit 1); the message names the step."""
+
+
+class Interrupted(ReleaseError):
+    """Ctrl-C or SIGTERM stopped a step; the message says where and how to go on (exit 130)."""
+
+    exit_code = 130

@@ -245,6 +245,13 @@ def dirty_files(repo: git.Repo) -> list[str]:
     return _status(repo, "--untracked-files=all")
 
 
+def untracked_files(repo: git.Repo) -> list[str]:
+    """Untracked paths, not ignored, relative to the top of the work tree."""
+    with _wrapped("list untracked files"):
+        out = str(repo.git.ls_files("--others", "--exclude-standard", "-z", "--full-name", ":/"))
+    return [p for p in out.split("\0") if p]
+
+
 def head_sha(repo: git.Repo) -> str:
     """The commit HEAD points at."""
     return str(repo.head.commit.hexsha)

@@ -19,10 +19,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import build, bump, check, credentials, git, github, index, preflight, project, publish
+from . import retry as retry_mod
 from . import settings as settings_mod
 from . import verify as verify_mod
 from .config import Config
-from .errors import ReleaseError, StepError, UsageError
+from .errors import Interrupted, ReleaseError, StepError, UsageError
 from .fragments import preflight_checks as towncrier_checks
 from .fsutil import write_new
 from .progress import Reporter
@@ -111,11 +112,18 @@ def _rewrite_problem(
 
 
 def _index_problem(
-    target: Target, name: str, version: Version, timeout: float
+    target: Target, name: str, version: Version, timeout: float, backoff: retry_mod.Backoff
 ) -> tuple[tuple[str, ...], str | None]:
-    """The files of ``version`` on the index, or why the index cannot be read."""
+    """The files of ``version`` on the index, or why the index cannot be read.
+
+    Read with bounded retries: one 5xx or a dropped connection refuses nothing.
+    """
     try:
-        listed = index.read_project(target.index_url, name, timeout=timeout)
+        listed = index.with_retries(
+            lambda: index.read_project(target.index_url, name, timeout=timeout),
+            backoff,
+            f"read {target.index_url}",
+        )
         if not listed:
             index.probe(target.index_url, timeout=timeout)  # a 404 for every page is no index
         return tuple(index.files_of(listed, name, version)), None
@@ -204,7 +212,9 @@ def survey(
     on_index: tuple[str, ...] = ()
     index_problem = None
     if version is not None and target.name != "local":
-        on_index, index_problem = _index_problem(target, name, version, timeout)
+        on_index, index_problem = _index_problem(
+            target, name, version, timeout, _preflight_backoff(checked.upload_backoff)
+        )
     rewrite = (None, None) if resume else _rewrite_problem(state, version)
     creds = credentials.source(target, environ)
     dirty = tuple(git.dirty_files(repo))
@@ -231,12 +241,11 @@ def survey(
         rewrite_problem=rewrite[0],
         rewrite_hint=rewrite[1] or preflight.Facts.rewrite_hint,
         github_problem=_github_problem(config, environ),
+        remote_problem=remote_problem,
+        untracked=tuple(git.untracked_files(repo)),
+        allow_untracked=config.allow_untracked,
     )
     checks = list(preflight.decide(facts))
-    if remote_problem:
-        checks.append(
-            preflight.Check("remote", False, remote_problem, "check the remote URL and your access")
-        )
     if not resume:
         checks.extend(towncrier_checks(config))
     state_file = _state_dir(config, tag) / "state.json" if tag else None
@@ -267,6 +276,15 @@ def survey(
         problem=problem,
         part_reason=part_reason,
     )
+
+
+PREFLIGHT_RETRY_TIMEOUT = 15.0
+"""At most this long, preflight keeps reading an index that answers 5xx or not at all."""
+
+
+def _preflight_backoff(backoff: retry_mod.Backoff) -> retry_mod.Backoff:
+    """The upload's backoff, capped: preflight only reads."""
+    return replace(backoff, timeout=min(backoff.timeout, PREFLIGHT_RETRY_TIMEOUT))
 
 
 def _state_dir(config: Config, tag: str | None) -> Path:
@@ -494,11 +512,25 @@ def ship(
                 else type(exc).__name__,
             )
         if not uploading and bumped is not None:
-            bump.rollback(bumped)
+            others = bump.rollback(bumped)
             shutil.rmtree(state_file.parent, ignore_errors=True)
             reporter.line(
                 f"rolled back: the {tag} commit and tag are gone and every file is as it was"
+                if not others
+                else f"rolled back the {tag} commit and tag; left alone, changed since the bump "
+                f"by someone else: {', '.join(p.name for p in others)}"
             )
+        if (
+            step == "push"
+            and s.remote is not None
+            and isinstance(exc, (ReleaseError, KeyboardInterrupt))
+        ):
+            exc = _push_outcome(repo, s.remote, tag, commit, exc)
+        if isinstance(exc, KeyboardInterrupt):
+            raise _interrupted(step, uploading, options) from exc
+        if isinstance(exc, Interrupted):
+            exc.hint = f"{exc.hint}: {options.rerun}"
+            raise exc
         if not isinstance(exc, ReleaseError):
             raise
         if uploading:
@@ -510,6 +542,43 @@ def ship(
             f"{step} failed: {exc.message}", hint=f"{fix}{then}: {options.rerun}"
         ) from exc
     return result
+
+
+def _interrupted(step: str, uploading: bool, options: Options) -> Interrupted:
+    """The error for Ctrl-C or SIGTERM during ``step``: where it stopped and how to go on."""
+    if uploading:
+        return Interrupted(
+            f"interrupted during {step}; the upload has started, so nothing was rolled back",
+            hint=f"run the same command to resume: {options.rerun}",
+        )
+    return Interrupted(
+        f"interrupted during {step}; rolled back", hint=f"run again: {options.rerun}"
+    )
+
+
+def _push_outcome(
+    repo: gitpython.Repo, remote: str, tag: str, commit: str | None, exc: BaseException
+) -> BaseException:
+    """A failed or interrupted push, told by what ``git ls-remote`` shows: landed or not."""
+    try:
+        there = git.remote_refs(repo, remote).get(f"refs/tags/{tag}")  # peeled: no pattern
+    except ReleaseError as problem:
+        seen = f"could not read {remote} afterwards ({problem.message})"
+    else:
+        if there is not None and there == commit:
+            seen = f"the push landed: {remote} has {tag} at {str(commit)[:12]}"
+        elif there is None:
+            seen = f"the push did not land: {remote} has no {tag}"
+        else:
+            seen = f"{remote} has {tag} at {there[:12]}, not {str(commit)[:12]}"
+    if isinstance(exc, KeyboardInterrupt):
+        return Interrupted(
+            f"interrupted during push; {seen}",
+            hint="the upload is done, so nothing was rolled back; run the same command to "
+            "finish (a push that landed is not repeated)",
+        )
+    assert isinstance(exc, ReleaseError)
+    return StepError(f"{exc.message}; {seen}", hint=exc.hint)
 
 
 def _reusable(saved: Mapping[str, object], commit: str | None, dist: Path) -> list[Path]:

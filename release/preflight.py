@@ -38,6 +38,11 @@ class Facts:
     rewrite_hint: str = "make the files writable (chmod u+w), then run again"
     github_problem: str | None = None
     """Why ``github-release = true`` could not announce (no token, no repository), if it could not."""
+    remote_problem: str | None = None
+    """Why the remote's refs could not be read (unreachable, no access)."""
+    untracked: tuple[str, ...] = ()
+    """Those of ``dirty`` that git does not track: a clean-clone build leaves them out anyway."""
+    allow_untracked: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,21 +70,7 @@ def decide(f: Facts) -> tuple[Check, ...]:
             f.sources_problem or "all version sources agree",
             "make the version sources agree (release bump rewrites them together)",
         ),
-        Check(
-            "clean work tree",
-            True,
-            f"{len(f.dirty)} uncommitted change(s), left out of the rehearsal (it uses HEAD)",
-        )
-        if f.rehearsal and f.dirty
-        else Check(
-            "clean work tree",
-            not f.dirty,
-            "no uncommitted changes"
-            if not f.dirty
-            else f"uncommitted changes: {', '.join(f.dirty[:5])}"
-            + (f" and {len(f.dirty) - 5} more" if len(f.dirty) > 5 else ""),
-            "commit or stash them (git stash -u), then run again",
-        ),
+        _work_tree(f),
     ]
     if f.rewrite_problem is not None:
         checks.append(
@@ -110,7 +101,17 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"git switch {f.release_branch}, or set [tool.release] branch",
             )
         )
-    if f.push and not f.rehearsal:
+    remote_hint = "check the remote's URL (git remote -v), the network and your access"
+    clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
+    if f.push and not f.rehearsal and f.remote_problem is not None:
+        checks.append(
+            Check("upstream", False, f"cannot read {f.remote}: {f.remote_problem}", remote_hint)
+        )
+    elif f.push and not f.rehearsal and f.behind and clash:
+        # both "push the tag alone" and "pick another version" would be wrong: the remote
+        # holds a release of this version made elsewhere, and the branch that has it
+        checks.append(Check("upstream", False, f"behind {f.upstream}", _released_elsewhere(f)))
+    elif f.push and not f.rehearsal:
         checks.append(
             Check(
                 "upstream",
@@ -139,11 +140,30 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"tag {f.tag} is free locally"
                 if f.tag_local is None
                 else f"tag {f.tag} already exists locally",
-                f"pick another version, or delete the tag: git tag -d {f.tag}",
+                _released_elsewhere(f)
+                if f.behind and clash
+                else f"pick another version, or delete the tag: git tag -d {f.tag}",
             )
         )
-    if f.remote is not None and not f.rehearsal:
-        clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
+    if f.remote is not None and not f.rehearsal and f.remote_problem is not None:
+        checks.append(
+            Check(
+                "remote tag",
+                False,
+                f"cannot tell whether tag {f.tag} is free on {f.remote}: {f.remote_problem}",
+                remote_hint,
+            )
+        )
+    elif f.remote is not None and not f.rehearsal and f.behind and clash:
+        checks.append(
+            Check(
+                "remote tag",
+                False,
+                f"tag {f.tag} already exists on {f.remote}",
+                _released_elsewhere(f),
+            )
+        )
+    elif f.remote is not None and not f.rehearsal:
         checks.append(
             Check(
                 "remote tag",
@@ -205,6 +225,57 @@ def decide(f: Facts) -> tuple[Check, ...]:
             )
         )
     return tuple(checks)
+
+
+def _listed(paths: tuple[str, ...]) -> str:
+    more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+    return ", ".join(paths[:5]) + more
+
+
+def _work_tree(f: Facts) -> Check:
+    """Modified tracked files refuse; untracked ones are a warning unless configured to refuse."""
+    name = "clean work tree"
+    if f.rehearsal and f.dirty:
+        return Check(
+            name,
+            True,
+            f"{len(f.dirty)} uncommitted change(s), left out of the rehearsal (it uses HEAD)",
+        )
+    untracked = set(f.untracked)
+    tracked = tuple(p for p in f.dirty if p not in untracked)
+    if tracked:
+        return Check(
+            name,
+            False,
+            f"uncommitted changes: {_listed(tracked)}",
+            "commit or stash them (git stash -u), then run again",
+        )
+    if f.untracked and not f.allow_untracked:
+        return Check(
+            name,
+            False,
+            f"untracked files: {_listed(f.untracked)}",
+            "commit them, add them to .gitignore or delete them "
+            "([tool.release] allow-untracked = false refuses them)",
+        )
+    if f.untracked:
+        return Check(
+            name,
+            True,
+            f"warning: untracked files are not released (the build uses a clean clone): "
+            f"{_listed(f.untracked)}",
+        )
+    return Check(name, True, "no uncommitted changes")
+
+
+def _released_elsewhere(f: Facts) -> str:
+    """One hint for a remote that moved on and already has this version's tag."""
+    there = str(f.tag_remote)[:12]
+    drop = f"delete the local tag (git tag -d {f.tag}), " if f.tag_local else ""
+    return (
+        f"{f.remote} already has {f.tag} (at {there}): {drop}git pull --rebase to get that "
+        "release, then run again for the next version"
+    )
 
 
 def failures(checks: tuple[Check, ...]) -> tuple[Check, ...]:

@@ -11,6 +11,7 @@ import argparse
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import requests
@@ -139,8 +140,41 @@ def _upload_once(repo: Repository, package: PackageFile) -> requests.Response:
     return resp
 
 
+class _Text(HTMLParser):
+    """The text of an HTML page, without its tags, scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip += tag in ("script", "style", "title", "head")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style", "title", "head") and self._skip > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def body_text(body: str, status: int, reason: str, limit: int = 300) -> str:
+    """An index's answer as one plain sentence: HTML stripped, status and reason not repeated (pure)."""
+    if "<" in body and ">" in body:
+        parser = _Text()
+        parser.feed(body)
+        parser.close()
+        body = " ".join(parser.parts)
+    words = " ".join(body.replace("<", " ").replace(">", " ").split())
+    for echo in (f"{status} {reason}", f"Error {status}", f"Error code: {status}", str(status)):
+        words = words.replace(echo, " ")
+    words = " ".join(words.split()).strip(" .:;-")
+    return words[:limit]
+
+
 def _response_error(path: Path, resp: requests.Response, target: Target) -> StepError:
-    body = " ".join((resp.text or "").split())[:300]
+    body = body_text(resp.text or "", resp.status_code, resp.reason or "")
     hint = None
     if resp.status_code in (401, 403):
         hint = "check the credentials: TWINE_USERNAME and TWINE_PASSWORD, keyring, or .pypirc"

@@ -58,7 +58,7 @@ def _check_url(url: str, what: str, schemes: tuple[str, ...] = ("http", "https")
     if parts.username is not None or parts.password is not None:
         # a URL with a password would put the secret on command lines and in logs
         raise UsageError(
-            f"{what} URL carries credentials; they would end up in logs and command lines",
+            f"{what.removesuffix(' URL')} URL carries credentials; they would end up in logs and command lines",
             hint="drop them from the URL and set TWINE_USERNAME and TWINE_PASSWORD instead",
         )
     return url if url.endswith("/") else url + "/"

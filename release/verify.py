@@ -23,7 +23,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from . import index, tools
+from . import index, proc, tools
 from .errors import StepError, UsageError
 from .retry import Backoff, GaveUp, retry
 from .secrets import scrubbed_env
@@ -175,26 +175,18 @@ def _run(
 ) -> str:
     """Run one verify step; a failure is a StepError carrying the step's output."""
     try:
-        proc = subprocess.run(
-            cmd,
-            env=dict(env),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        done = proc.run(cmd, env=env, cwd=cwd, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise StepError(f"verify: {what} did not finish within {timeout:g}s") from None
     except OSError as exc:
         raise StepError(f"verify: {what} could not start: {exc}") from None
-    if proc.returncode != 0:
-        output = (proc.stdout + proc.stderr).strip().splitlines()
+    if done.returncode != 0:
         raise StepError(
-            f"verify: {what} failed (exit status {proc.returncode}):\n" + "\n".join(output[-40:]),
+            f"verify: {what} failed (exit status {done.returncode}):\n"
+            + proc.tail(done.stdout + "\n" + done.stderr, 40),
             hint="the release on the index is broken: fix it and release a new version",
         )
-    return proc.stdout
+    return done.stdout
 
 
 class _NotListed(Exception):
@@ -298,6 +290,9 @@ def verify(
     with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
         venv, work = Path(tmp, "venv"), Path(tmp, "work")
         work.mkdir()
+        # the installers' temporary files go with this directory, even after an interrupt
+        Path(tmp, "tmp").mkdir()
+        env = {**env, "TMPDIR": str(Path(tmp, "tmp"))}
         _run("creating a virtual environment", venv_command(installer, venv), env, work)
         python = venv_python(venv)
         reqfile = Path(tmp, "requirements.txt")

@@ -3,7 +3,9 @@
 Requests pass through to the real pypiserver untouched unless a fault is switched on:
 - ``fail_uploads_matching``: POST uploads whose body names a matching file get
   ``fail_status`` (503 unless set);
-- ``hide_project``: the simple index answers 404 for that project's page.
+- ``hide_project``: the simple index answers 404 for that project's page;
+- ``upload_delay``: seconds each upload waits before it is passed on (a slow index);
+- ``fail_reads``: how many of the next simple-page reads answer ``fail_status``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import http.client
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -25,6 +28,8 @@ class FaultProxy:
         self.fail_uploads_matching: str | None = None
         self.fail_status = 503
         self.hide_project: str | None = None
+        self.upload_delay = 0.0
+        self.fail_reads = 0
         self.uploads: list[str] = []
         self.authorizations: list[str] = []  # the Authorization header of every upload
         proxy = self
@@ -44,6 +49,11 @@ class FaultProxy:
                     if pattern and re.search(pattern, filename):
                         self.send_error(proxy.fail_status, "injected fault")
                         return
+                    time.sleep(proxy.upload_delay)
+                elif proxy.fail_reads > 0 and "/simple/" in self.path:
+                    proxy.fail_reads -= 1
+                    self.send_error(proxy.fail_status, "injected fault")
+                    return
                 hidden = proxy.hide_project
                 if hidden and self.path.rstrip("/").endswith(f"/simple/{hidden}"):
                     self.send_error(404, "injected fault")

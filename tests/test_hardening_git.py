@@ -180,14 +180,20 @@ def test_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
         proc = release_cli("--project", str(work), "bump", "patch", *extra)
         assert proc.returncode == 2, proc.stderr
         lines = proc.stderr.splitlines()
-        assert lines[0].startswith("error: version source VERSION:1 is a symbolic link to "), lines
-        assert "outside the repository" in lines[0]
+        # the link is listed in version-files, so the settings check names it first
+        assert lines[0].startswith(
+            "error: [tool.release] version-files entry 'VERSION' is outside the repository"
+        ), lines
+        assert lines[0].endswith("(through a symbolic link)"), lines
         assert lines[1].startswith("hint: "), lines
         assert "Traceback" not in proc.stderr
         assert (snapshot(work), (outside / "VERSION").read_bytes()) == before
         assert os.readlink(work / "VERSION") == str(outside / "VERSION")
     proc = release_cli("--project", str(work), "status", "--repository", "http://127.0.0.1:9/")
-    assert "[FAIL] version sources: version source VERSION:1 is a symbolic link to " in proc.stdout
+    assert (
+        "[FAIL] settings: [tool.release] version-files entry 'VERSION' is outside the repository"
+        in proc.stdout
+    )
     assert (snapshot(work), (outside / "VERSION").read_bytes()) == before
 
 

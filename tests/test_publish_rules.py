@@ -207,7 +207,6 @@ def test_check_problems_names_each_mismatch() -> None:
                 "/bin/uv",
                 "build",
                 "--no-config",
-                "--quiet",
                 "--python",
                 "py",
                 "--out-dir",

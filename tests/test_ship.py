@@ -197,7 +197,11 @@ def _no_identity(work: Path, bare: Path) -> None:
 
 
 REFUSALS: list[tuple[str, Callable[[Path, Path], None], str]] = [
-    ("dirty tree", lambda w, b: (w / "new.txt").write_text("x\n"), "uncommitted changes: new.txt"),
+    (
+        "dirty tree",  # staged: untracked files alone are a warning (issue 8)
+        lambda w, b: ((w / "new.txt").write_text("x\n"), git(w, "add", "new.txt")),
+        "uncommitted changes: new.txt",
+    ),
     (
         "modified file",
         lambda w, b: (w / "README.md").write_text("changed\n"),
@@ -266,6 +270,7 @@ def test_preflight_refuses_pypi_targets_without_credentials(capsys, repo, index:
 def test_status_reports_checks_without_changing_anything(capsys, repo, index: Server) -> None:
     work, bare = repo
     (work / "new.txt").write_text("x\n")
+    git(work, "add", "new.txt")  # untracked alone would only be a warning
     before = snapshot(work), snapshot(bare)
     code = main(["--project", str(work), "status", "--repository", index.url, "--part", "minor"])
     out, _ = capsys.readouterr()
