@@ -1,7 +1,11 @@
-"""``release ship``: preflight, bump, build, check, upload, verify, push, announce.
+"""``release ship``: preflight, bump, build, check, push, upload, verify, announce.
 
-A failure before upload rolls back the local commit and tag; a failure at or after upload
-rolls back nothing (an index never forgets a file) and the same command resumes.
+The release commit and tag are pushed (atomically) after build and check passed and before
+anything is uploaded. A failure up to and including the push rolls back the local commit and
+tag: nothing was uploaded and the remote has nothing. A failure after the push rolls back
+nothing (an index never forgets a file); the tag on the remote is the record of the release
+in progress, and the same command resumes it in any clone whose HEAD carries the tag: this
+checkout, or a fresh CI clone of the tag or of the branch.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from .errors import ReleaseError, StepError, UsageError
 from .fsutil import write_new
 from .progress import Reporter
 from .targets import Target, extra_index_url, resolve
-from .version import check_publishable, next_version
+from .version import check_publishable, greatest_tag, next_version
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -66,6 +70,11 @@ class Survey:
     dirty: tuple[str, ...]
     on_index: tuple[str, ...]
     problem: ReleaseError | None = None
+    shallow: bool = False
+    pushed: bool = False
+    """HEAD carries the release tag and the remote has that tag at HEAD: the push is done."""
+    above_head: bool = False
+    """Resuming a release whose pushed commit is HEAD's child (a re-run at the parent)."""
 
     @property
     def refusals(self) -> tuple[preflight.Check, ...]:
@@ -120,15 +129,21 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         except UsageError as exc:
             problem = exc
     tag = config.tag(version) if version is not None else None
+    shallow = git.is_shallow(repo)
     branch_now = git.current_branch(repo)
     release_branch = git.release_branch(repo, config.branch)
     remote, remote_branch = _remote_of(repo, branch_now or release_branch)
     remote_branch = remote_branch or release_branch
     behind, tag_remote, upstream_label = False, None, None
     remote_problem = None
+    remote_latest: tuple[str, Version] | None = None
     if remote is not None and target.name != "local":  # read even with --no-push
         try:
             refs = git.remote_refs(repo, remote)
+            remote_latest = greatest_tag(
+                (r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")),
+                config.tag_format,
+            )
             upstream_label = f"{remote}/{remote_branch}"
             remote_head = refs.get(f"refs/heads/{remote_branch}")
             if remote_head is None:
@@ -139,6 +154,13 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
                 tag_remote = refs.get(f"refs/tags/{tag}")
         except ReleaseError as exc:
             remote_problem = exc.message
+    release_commit = head
+    if not resume and state is not None and tag and tag_remote is not None:
+        local = git.tag_commit(repo, tag)
+        if local == tag_remote and git.first_parent(repo, local) == head:
+            # a re-run at the commit the release was made from (a CI re-run checks out the
+            # commit that triggered it): the pushed release commit on top of it is resumed
+            resume, release_commit = True, local
     on_index: tuple[str, ...] = ()
     index_problem = None
     if version is not None and target.name != "local":
@@ -149,6 +171,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
             if target.name != "local":
                 index_problem = f"cannot read {target.index_url}: {exc}"
     creds = credentials.source(target, environ)
+    pushed = resume and remote is not None and tag_remote == release_commit
     dirty = tuple(git.dirty_files(repo))
     facts = preflight.Facts(
         dirty=dirty,
@@ -159,7 +182,7 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         tag=tag or "(none)",
         tag_local=git.tag_commit(repo, tag) if tag else None,
         tag_remote=tag_remote,
-        head=head,
+        head=release_commit,
         resume=resume,
         on_index=on_index,
         index_problem=index_problem,
@@ -170,6 +193,11 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         remote=remote,
         push=push,
         rehearsal=target.name == "local",
+        version=str(version) if version is not None else None,
+        remote_latest=(remote_latest[0], str(remote_latest[1])) if remote_latest else None,
+        remote_newer=bool(remote_latest and version is not None and remote_latest[1] >= version),
+        shallow=shallow,
+        pushed=pushed,
     )
     checks = list(preflight.decide(facts))
     if remote_problem:
@@ -178,10 +206,13 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         )
     state_file = _state_dir(config, tag) / "state.json" if tag else None
     done = _read_state(state_file)
+    # verified is recorded in this clone only: a fresh clone re-runs build and verify (and
+    # uploads nothing, the files being there), which is idempotent
     complete = bool(
         resume
         and on_index
-        and (tag_remote == head if push else done.get("verified") is True)
+        and done.get("verified") is True
+        and (pushed or not push)
         and (not config.github_release or done.get("announced") is True)
     )
     return Survey(
@@ -202,6 +233,9 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         dirty=dirty,
         on_index=on_index,
         problem=problem,
+        shallow=shallow,
+        pushed=pushed,
+        above_head=release_commit != head,
     )
 
 
@@ -235,11 +269,21 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     if s.complete:
         return [f"nothing: {s.name} {v} is already released ({tag} is on the index and the remote)"]
     if s.resume:
-        lines.append(f"bump: skipped, HEAD already carries {tag} (resuming)")
+        lines.append(f"bump: skipped, {tag} is already made (resuming)")
     else:
         lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}")
     lines.append(f"build: {files} from a clean checkout of {tag}")
     lines.append(f"check: twine check --strict; name {s.name}, version {v}")
+    if s.pushed:
+        lines.append(f"push: skipped, {s.remote} already has {tag} at HEAD")
+    elif s.push and s.target.name == "local":
+        lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
+    elif s.push:
+        lines.append(
+            f"push: {s.branch} and {tag} to {s.remote or 'origin'} ({s.remote_branch}), atomically"
+        )
+    else:
+        lines.append("push: skipped (--no-push)")
     if s.target.name == "local":
         lines.append("upload: to a throwaway local index (rehearsal in a throwaway clone)")
     else:
@@ -249,17 +293,40 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     local = s.target.name == "local"
     where = "the throwaway index" if local else s.target.index_url
     lines.append(f"verify: install {s.name}=={v} alone from {where} in a fresh venv")
-    if s.push and local:
-        lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
-    elif s.push:
-        lines.append(
-            f"push: {s.branch} and {tag} to {s.remote or 'origin'} ({s.remote_branch}), atomically"
-        )
-    else:
-        lines.append("push: skipped (--no-push)")
     if s.config.github_release:
         lines.append(f"announce: GitHub Release {tag} with the changelog section")
     return lines
+
+
+def clone_line(s: Survey) -> str:
+    """Whether the clone is shallow, for ``status``."""
+    if s.shallow:
+        return (
+            f"shallow: ship fetches the history and tags from {s.remote or 'the remote'} first "
+            "(or clone with fetch-depth: 0)"
+        )
+    return "full history"
+
+
+def progress_line(s: Survey, repository: str | None) -> str:
+    """The release's partial state, if any, and the command that finishes it (for ``status``)."""
+    command = "release ship" + (f" --repository {repository}" if repository else "")
+    if s.tag is None or not s.resume:
+        return "none in progress"
+    files = f"{len(s.on_index)} file(s) on the index"
+    if s.complete:
+        return f"{s.tag} is released ({files}, verified, pushed); nothing to finish"
+    if s.pushed:
+        return (
+            f"{s.tag} is pushed to {s.remote}, {files}, not verified yet: `{command}` "
+            f"uploads what is missing and verifies (here, or in any fresh clone of {s.tag})"
+        )
+    if s.on_index:
+        return f"{s.tag} is made here, {files}, not pushed: `{command}` finishes it (in this clone)"
+    return (
+        f"{s.tag} is made here, neither pushed nor uploaded: `{command}` pushes, uploads and "
+        "verifies it"
+    )
 
 
 @dataclass
@@ -300,8 +367,10 @@ def ship(
     """Run the pipeline on this checkout (the target must not be ``local``)."""
     env = os.environ if environ is None else environ
     reporter.start("preflight", f"{config.project}")
-    s = survey(config, options, env)
     try:
+        if not options.dry_run:
+            _deepen(config, reporter)
+        s = survey(config, options, env)
         _refuse(s, reporter)
     except ReleaseError:
         reporter.finish("failed", "refused")
@@ -331,7 +400,8 @@ def ship(
     step = "bump"
     try:
         if s.resume:
-            reporter.skip("bump", f"HEAD already carries {tag}")
+            where = f"{s.remote} has {tag} on top of HEAD" if s.above_head else ""
+            reporter.skip("bump", where or f"HEAD already carries {tag}")
         else:
             reporter.start("bump", f"{s.current} -> {version}")
             plan = bump.plan(bump.read_state(config), str(version), commit=True, tag=True)
@@ -366,6 +436,26 @@ def ship(
         check.check(files, s.name, version)
         reporter.finish("ok", f"{len(files)} file(s) are {s.name} {version}")
 
+        step = "push"
+        if s.pushed:
+            reporter.skip("push", f"{s.remote} already has {tag} at HEAD")
+        elif s.push and s.remote is not None:
+            reporter.start(
+                "push", f"{s.branch} and {tag} to {s.remote} ({s.remote}/{s.remote_branch})"
+            )
+            # before the upload: a rejected push (a protected branch, a merge that landed
+            # meanwhile) rolls back like any earlier failure, with nothing on the index
+            git.push_atomic(
+                repo, s.remote, [f"HEAD:refs/heads/{s.remote_branch}", f"refs/tags/{tag}"]
+            )
+            uploading = True  # the tag is public: from here on, the remote records the release
+            there = git.remote_refs(repo, s.remote).get(f"refs/tags/{tag}")
+            if there != commit:
+                raise StepError(f"after the push, {s.remote} has {tag} at {there}, not {commit}")
+            reporter.finish("ok", f"{s.remote} has {tag} at {str(commit)[:12]}")
+        else:
+            reporter.skip("push", "--no-push" if not s.push else "no remote")
+
         step = "upload"
         uploading = True
         reporter.start("upload", f"to {s.target.upload_url}")
@@ -393,21 +483,6 @@ def ship(
         _write_state(state_file, {**_read_state(state_file), "verified": True})
         reporter.finish("ok", f"imported {', '.join(verified.modules) or 'nothing'}")
 
-        step = "push"
-        if s.push and s.remote is not None:
-            reporter.start(
-                "push", f"{s.branch} and {tag} to {s.remote} ({s.remote}/{s.remote_branch})"
-            )
-            git.push_atomic(
-                repo, s.remote, [f"HEAD:refs/heads/{s.remote_branch}", f"refs/tags/{tag}"]
-            )
-            there = git.remote_refs(repo, s.remote).get(f"refs/tags/{tag}")
-            if there != commit:
-                raise StepError(f"after the push, {s.remote} has {tag} at {there}, not {commit}")
-            reporter.finish("ok", f"{s.remote} has {tag} at {str(commit)[:12]}")
-        else:
-            reporter.skip("push", "--no-push" if not s.push else "no remote")
-
         step = "announce"
         if config.github_release:
             reporter.start("announce", f"GitHub Release {tag}")
@@ -431,7 +506,10 @@ def ship(
         if not isinstance(exc, ReleaseError):
             raise
         if uploading:
-            then = "the upload has started, so nothing was rolled back: run the same command again to resume"
+            then = (
+                f"{tag} is pushed or files are uploaded, so nothing was rolled back: run the "
+                "same command again to resume (here, or in any fresh clone of the tag)"
+            )
         else:
             then = "run again"
         fix = exc.hint + "; then " if exc.hint else ("" if uploading else "fix it, then ")
@@ -439,6 +517,33 @@ def ship(
             f"{step} failed: {exc.message}", hint=f"{fix}{then}: {options.rerun}"
         ) from exc
     return result
+
+
+def _deepen(config: Config, reporter: Reporter) -> None:
+    """In a shallow clone, fetch the history and tags the version is computed from.
+
+    ``actions/checkout`` clones at depth 1: a version read from the latest tag would be
+    0.0.0 there, and the next release tag would be compared against nothing.
+    """
+    repo = git.open_repo(config.project)
+    if not repo.head.is_valid() or not git.is_shallow(repo):
+        return
+    remote, _ = _remote_of(
+        repo, git.current_branch(repo) or git.release_branch(repo, config.branch)
+    )
+    if remote is None:
+        raise UsageError(
+            "this clone is shallow and has no remote to fetch its history and tags from",
+            hint=preflight.SHALLOW_HINT,
+        )
+    reporter.line(f"  shallow clone: fetching the history and tags from {remote}")
+    try:
+        git.unshallow(repo, remote)
+    except ReleaseError as exc:
+        raise UsageError(
+            f"this clone is shallow and fetching its history failed: {exc.message}",
+            hint=preflight.SHALLOW_HINT,
+        ) from None
 
 
 def _reusable(saved: Mapping[str, object], commit: str | None, dist: Path) -> list[Path]:

@@ -29,6 +29,14 @@ class Facts:
     push: bool
     rehearsal: bool = False
     """The local target: the release runs in a clone of HEAD with a remote of its own."""
+    version: str | None = None
+    remote_latest: tuple[str, str] | None = None
+    """The remote's release tag with the greatest version, and that version."""
+    remote_newer: bool = False
+    """The remote's greatest release tag is not older than the version to release."""
+    shallow: bool = False
+    pushed: bool = False
+    """Resuming, and the remote has the release tag at HEAD: the push is already done."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,11 @@ def decide(f: Facts) -> tuple[Check, ...]:
             "commit or stash them (git stash -u), then run again",
         ),
     ]
-    if f.branch is None:
+    if f.pushed:
+        # the release commit and tag are on the remote: a fresh clone of the tag (a detached
+        # HEAD) finishes the release without pushing anything again
+        checks.append(Check("branch", True, f"HEAD is {f.tag}, already on {f.remote}"))
+    elif f.branch is None:
         checks.append(
             Check(
                 "branch",
@@ -90,7 +102,7 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"git switch {f.release_branch}, or set [tool.release] branch",
             )
         )
-    if f.push and not f.rehearsal:
+    if f.push and not f.rehearsal and not f.pushed:
         checks.append(
             Check(
                 "upstream",
@@ -102,8 +114,15 @@ def decide(f: Facts) -> tuple[Check, ...]:
                     # rebasing would move HEAD off the uploaded release's tag and bump again
                     f"the remote moved on after {f.tag} was uploaded: push the tag alone "
                     f"(git push origin {f.tag}), then merge (not rebase) the remote branch"
-                    if f.resume
-                    else "git pull --rebase, then run again"
+                    if f.resume and f.on_index
+                    # nothing of it is public: drop the local release, it is made again
+                    else (
+                        f"{f.tag} was made here but neither pushed nor uploaded: drop it "
+                        f"(git tag -d {f.tag}, and git reset --keep HEAD~1 if HEAD is its "
+                        "release commit), git pull --rebase, then run again"
+                        if f.resume
+                        else "git pull --rebase, then run again"
+                    )
                 )
                 if f.behind
                 else f"git push -u origin {f.release_branch}, or pass --no-push",
@@ -138,6 +157,8 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"pick another version; the remote's {f.tag} is {str(f.tag_remote)[:12]}",
             )
         )
+    if f.remote is not None and not f.rehearsal and not f.resume and f.remote_latest:
+        checks.append(_newer_than_remote(f))
     if f.index_problem is not None:
         checks.append(Check("index", False, f.index_problem, "check the index URL and network"))
     else:
@@ -174,6 +195,31 @@ def decide(f: Facts) -> tuple[Check, ...]:
         )
     )
     return tuple(checks)
+
+
+def _newer_than_remote(f: Facts) -> Check:
+    """A release is never older than (or equal to) a release tag the remote already has."""
+    assert f.remote_latest is not None
+    latest, latest_version = f.remote_latest
+    hint = (
+        f"this clone is shallow, so {latest} is not in its history: " + SHALLOW_HINT
+        if f.shallow
+        else f"fetch the tags (git fetch --tags {f.remote}) and run again, or pick a version above {latest_version}"
+    )
+    return Check(
+        "remote tags",
+        not f.remote_newer,
+        f"{f.remote} already has {latest}: {f.version} is not greater"
+        if f.remote_newer
+        else f"{f.version} is greater than every release tag on {f.remote} (latest {latest})",
+        hint,
+    )
+
+
+SHALLOW_HINT = (
+    "fetch the history and tags: git fetch --unshallow --tags "
+    "(in GitHub Actions: actions/checkout with fetch-depth: 0)"
+)
 
 
 def failures(checks: tuple[Check, ...]) -> tuple[Check, ...]:
