@@ -1,0 +1,242 @@
+"""What CI really gives a release job (issue 9, points 5 and 6), against real remotes and indexes.
+
+A depth-1 clone, a detached HEAD at a tag, a protected branch, a merge that lands while the
+release builds, and a re-run that starts from a fresh clone: none of them may burn a version,
+and every interrupted release is finished by running the same command in a fresh clone.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import copy_package, git, init_repo, snapshot
+from faultproxy import FaultProxy
+from test_ship import FILES, NEW, OLD, PACKAGE, fast, index, index_files, proxy, ship
+
+from release.__main__ import main
+from release.server import Server
+
+__all__ = ["fast", "index", "proxy"]  # fixtures shared with test_ship
+
+pytestmark = pytest.mark.slow
+
+
+def bare_origin(tmp_path: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    return bare
+
+
+def publish_project(tmp_path: Path, name: str = PACKAGE) -> tuple[Path, Path]:
+    """The fixture committed on main and pushed (with its tags) to a bare origin."""
+    bare = bare_origin(tmp_path)
+    work = init_repo(copy_package(name, tmp_path))
+    git(work, "remote", "add", "origin", str(bare))
+    git(work, "push", "-q", "-u", "origin", "main")
+    return work, bare
+
+
+def ci_clone(bare: Path, dest: Path, ref: str | None = None) -> Path:
+    """A depth-1 clone as ``actions/checkout`` makes it: of the branch, or detached at a tag."""
+    args = ["git", "clone", "-q", "--depth", "1"]
+    if ref:
+        args += ["--branch", ref]
+    subprocess.run([*args, f"file://{bare}", str(dest)], check=True)
+    assert git(dest, "rev-parse", "--is-shallow-repository") == "true"
+    return dest
+
+
+def ci_checkout_of_commit(bare: Path, dest: Path, sha: str) -> Path:
+    """A re-run's checkout: the commit that triggered the workflow, at depth 1, on ``main``."""
+    dest.mkdir()
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "remote", "add", "origin", f"file://{bare}")
+    git(dest, "fetch", "-q", "--depth", "1", "origin", f"+{sha}:refs/remotes/origin/main")
+    git(dest, "checkout", "-q", "-B", "main", "refs/remotes/origin/main")
+    git(dest, "branch", "-q", "-u", "origin/main")
+    return dest
+
+
+def assert_end_state(bare: Path, server: Server, proxy: FaultProxy, log: list[str]) -> None:
+    """As after an uninterrupted release: origin's branch and tag, the files, each uploaded once."""
+    head = git(bare, "rev-parse", "refs/heads/main")
+    assert git(bare, "log", "--format=%s", "main").splitlines() == log
+    assert git(bare, "rev-parse", f"refs/tags/v{NEW}^{{commit}}") == head
+    assert git(bare, "cat-file", "-t", f"v{NEW}") == "tag"
+    assert f'version = "{NEW}"' in git(bare, "show", f"v{NEW}:pyproject.toml")
+    assert index_files(server) == FILES
+    assert sorted(proxy.uploads) == FILES
+
+
+RELEASED = [f"Release {NEW} (was {OLD})", "initial"]
+
+
+# --- 5. shallow clones and versions from tags ---
+
+
+def test_shallow_clone_of_a_vcs_project_never_releases_below_the_remote_tag(
+    capsys, tmp_path: Path, index: Server
+) -> None:
+    work, bare = publish_project(tmp_path, "hatch-vcs")
+    git(work, "tag", "-a", "v0.2.0", "-m", "0.2.0")
+    git(work, "commit", "-q", "--allow-empty", "-m", "work after 0.2.0")
+    git(work, "push", "-q", "origin", "main", "v0.2.0")
+    ci = ci_clone(bare, tmp_path / "ci")
+    assert git(ci, "tag") == ""  # the depth-1 clone has not the tag the version comes from
+
+    assert main(["--project", str(ci), "status", "--repository", index.url]) == 0
+    out = capsys.readouterr().out
+    assert "clone:       shallow: ship fetches the history and tags from origin first" in out
+    assert "[FAIL] remote tags: origin already has v0.2.0: 0.0.1 is not greater" in out
+
+    # a dry run fetches nothing: it refuses, with the fix for the workflow
+    before = snapshot(ci), snapshot(bare)
+    code, _, err = ship(capsys, ci, index.url, "--dry-run")
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert errors == ["error: preflight refused: origin already has v0.2.0: 0.0.1 is not greater"]
+    assert "fetch-depth: 0" in err.split("hint: ")[1]
+    assert (snapshot(ci), snapshot(bare), index_files(index)) == (*before, [])
+
+    code, _, err = ship(capsys, ci, index.url)
+    assert code == 0, err
+    assert "shallow clone: fetching the history and tags from origin" in err
+    assert index_files(index) == [
+        "rk_fixture_hatch_vcs-0.2.1-py3-none-any.whl",
+        "rk_fixture_hatch_vcs-0.2.1.tar.gz",
+    ]
+    assert git(bare, "rev-parse", "refs/tags/v0.2.1^{commit}") == git(ci, "rev-parse", "HEAD")
+    assert "v0.0.1" not in git(bare, "tag")
+
+
+def test_a_version_not_above_the_remote_tags_is_refused(
+    capsys, tmp_path: Path, index: Server
+) -> None:
+    # a full clone that did not fetch a newer tag someone pushed: no release below it
+    work, bare = publish_project(tmp_path)
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
+    git(other, "tag", "-a", "v2.0.0", "-m", "2.0.0")
+    git(other, "push", "-q", "origin", "v2.0.0")
+    before = snapshot(work), snapshot(bare)
+    code, _, err = ship(capsys, work, index.url)
+    assert code == 2
+    assert "error: preflight refused: origin already has v2.0.0: 1.0.1 is not greater" in err
+    assert "hint: fetch the tags (git fetch --tags origin)" in err
+    assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
+
+
+# --- 6. rejected pushes and re-runs in fresh clones ---
+
+
+def test_protected_branch_uploads_nothing_and_a_fresh_clone_finishes(
+    capsys, tmp_path: Path, index: Server, proxy: FaultProxy
+) -> None:
+    _, bare = publish_project(tmp_path)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  [ "$ref" = refs/heads/main ] && { echo "main is protected" >&2; exit 1; }\n'
+        "done\nexit 0\n"
+    )
+    hook.chmod(0o755)
+    ci = ci_clone(bare, tmp_path / "ci")
+    before = snapshot(ci), snapshot(bare)
+    code, _, err = ship(capsys, ci, proxy.url)
+    assert code == 1
+    assert "error: push failed: push to origin was rejected" in err
+    assert "rolled back" in err
+    assert (snapshot(ci), snapshot(bare), index_files(index), proxy.uploads) == (*before, [], [])
+
+    hook.unlink()  # the release job is allowed to push now; CI re-runs from a fresh clone
+    code, _, err = ship(capsys, ci_clone(bare, tmp_path / "rerun"), proxy.url)
+    assert code == 0, err
+    assert_end_state(bare, index, proxy, RELEASED)
+
+
+HOOK = """\
+import subprocess
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+
+class MergeLands(BuildHookInterface):
+    # a colleague's merge reaches origin while the release builds
+    def initialize(self, version, build_data):
+        subprocess.run(["git", "-C", {colleague!r}, "push", "-q", "origin", "main"], check=False)
+"""
+
+
+def test_a_merge_landing_during_the_build_uploads_nothing_and_a_rerun_finishes(
+    capsys, tmp_path: Path, index: Server, proxy: FaultProxy
+) -> None:
+    work, bare = publish_project(tmp_path)
+    colleague = tmp_path / "colleague"
+    with (work / "pyproject.toml").open("a") as fh:
+        fh.write("\n[tool.hatch.build.hooks.custom]\n")
+    (work / "hatch_build.py").write_text(HOOK.format(colleague=str(colleague)))
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "build hook")
+    git(work, "push", "-q")
+    subprocess.run(["git", "clone", "-q", str(bare), str(colleague)], check=True)
+    (colleague / "feature.txt").write_text("merged\n")
+    git(colleague, "add", "feature.txt")
+    git(colleague, "commit", "-qm", "merge: feature")
+
+    ci = ci_clone(bare, tmp_path / "ci")
+    before = snapshot(ci)
+    code, _, err = ship(capsys, ci, proxy.url)
+    assert code == 1
+    assert "error: push failed: push to origin was rejected" in err
+    assert (snapshot(ci), index_files(index), proxy.uploads) == (before, [], [])
+    assert git(bare, "tag") == ""
+    assert git(bare, "log", "-1", "--format=%s", "main") == "merge: feature"
+
+    code, _, err = ship(capsys, ci_clone(bare, tmp_path / "rerun"), proxy.url)
+    assert code == 0, err
+    assert_end_state(bare, index, proxy, [RELEASED[0], "merge: feature", "build hook", "initial"])
+
+
+def _upload_fails_after_the_push(capsys, tmp_path: Path, proxy: FaultProxy) -> tuple[Path, str]:
+    """A release whose wheel upload fails once its tag is pushed: (origin, the triggering commit)."""
+    _, bare = publish_project(tmp_path)
+    trigger = git(bare, "rev-parse", "main")
+    proxy.fail_uploads_matching = r"\.whl$"
+    code, _, err = ship(capsys, ci_clone(bare, tmp_path / "ci"), proxy.url)
+    assert code == 1
+    assert "error: upload failed: upload of pub_hatch_cli-1.0.1-py3-none-any.whl" in err
+    assert "run the same command again to resume (here, or in any fresh clone of the tag)" in err
+    assert git(bare, "rev-parse", f"refs/tags/v{NEW}^{{commit}}") == git(bare, "rev-parse", "main")
+    assert proxy.uploads == ["pub_hatch_cli-1.0.1.tar.gz"]
+    proxy.fail_uploads_matching = None
+    return bare, trigger
+
+
+def test_upload_fails_after_the_push_then_a_fresh_clone_of_the_tag_resumes(
+    capsys, tmp_path: Path, index: Server, proxy: FaultProxy
+) -> None:
+    bare, _ = _upload_fails_after_the_push(capsys, tmp_path, proxy)
+    fresh = ci_clone(bare, tmp_path / "tag-clone", f"v{NEW}")  # a detached HEAD at the tag
+    assert main(["--project", str(fresh), "status", "--repository", proxy.url]) == 0
+    out = capsys.readouterr().out
+    assert f"release:     v{NEW} is pushed to origin, 1 file(s) on the index, not verified" in out
+    assert f"`release ship --repository {proxy.url}`" in out
+    code, _, err = ship(capsys, fresh, proxy.url)
+    assert code == 0, err
+    assert f"bump: skipped, HEAD already carries v{NEW}" in err
+    assert f"push: skipped, origin already has v{NEW} at HEAD" in err
+    assert_end_state(bare, index, proxy, RELEASED)
+
+
+def test_upload_fails_after_the_push_then_a_rerun_at_the_triggering_commit_resumes(
+    capsys, tmp_path: Path, index: Server, proxy: FaultProxy
+) -> None:
+    # a re-run of the workflow checks out the commit that triggered it: the release's parent
+    bare, trigger = _upload_fails_after_the_push(capsys, tmp_path, proxy)
+    rerun = ci_checkout_of_commit(bare, tmp_path / "rerun", trigger)
+    code, _, err = ship(capsys, rerun, proxy.url)
+    assert code == 0, err
+    assert f"bump: skipped, origin has v{NEW} on top of HEAD" in err
+    assert_end_state(bare, index, proxy, RELEASED)
