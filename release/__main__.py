@@ -323,7 +323,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     )
     print("checks:")
     for c in s.checks:
-        print(f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.message}")
+        print(f"  [{'FAIL' if not c.ok else 'warn' if c.warn else 'ok'}] {c.name}: {c.message}")
     if s.complete:
         print("ship would do nothing: that release is complete")
     elif s.refusals:

@@ -65,6 +65,23 @@ def rotate(text: str, version: str, date: str, tag: str) -> Rotation:
     return Rotation(text[: link.start()] + links + text[link.end() :], True)
 
 
+def unreleased_body(text: str) -> str | None:
+    """The body of the ``## [Unreleased]`` section, stripped, or None when there is none."""
+    match = _UNRELEASED.search(text)
+    if match is None:
+        return None
+    rest = text[match.end() :]
+    end = re.search(r"^##[ \t]|^\[[^\]]+\]:", rest, re.MULTILINE)
+    return (rest[: end.start()] if end else rest).strip()
+
+
+def notes_for(text: str, version: str) -> str:
+    """The notes ``version`` is released with: its hand-written section, else [Unreleased]."""
+    if has_version(text, version):
+        return section(text, version) or ""
+    return unreleased_body(text) or ""
+
+
 def section(text: str, version: str) -> str | None:
     """The body of ``version``'s section, without its heading, or None when absent."""
     pattern = (

@@ -24,6 +24,7 @@ KEYS = (
     "extra-index-url",
     "push",
     "github-release",
+    "require-notes",
 )
 
 
@@ -41,6 +42,7 @@ class Config:
     extra_index_url: str | None = None
     push: bool = True
     github_release: bool = False
+    require_notes: bool = False
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def tag(self, version: object) -> str:
@@ -115,5 +117,6 @@ def load(project: Path) -> Config:
         extra_index_url=optional["extra-index-url"],
         push=_expect(table.get("push", True), bool, "push"),
         github_release=_expect(table.get("github-release", False), bool, "github-release"),
+        require_notes=_expect(table.get("require-notes", False), bool, "require-notes"),
         pyproject=data,
     )

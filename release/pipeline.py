@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from . import build, bump, check, credentials, git, github, index, preflight, project, publish
+from . import changelog as changelog_mod
 from . import retry as retry_mod
 from . import verify as verify_mod
 from .config import Config
@@ -198,6 +199,8 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         remote_newer=bool(remote_latest and version is not None and remote_latest[1] >= version),
         shallow=shallow,
         pushed=pushed,
+        notes_problem=_notes_problem(config, version),
+        require_notes=config.require_notes,
     )
     checks = list(preflight.decide(facts))
     if remote_problem:
@@ -237,6 +240,22 @@ def survey(config: Config, options: Options, environ: Mapping[str, str]) -> Surv
         pushed=pushed,
         above_head=release_commit != head,
     )
+
+
+def _notes_problem(config: Config, version: Version | None) -> str | None:
+    """Why ``version`` would be released with empty notes, or None when it has notes."""
+    if version is None:
+        return None
+    log = changelog_mod.find(config.project, config.changelog)
+    if log is None or not log.is_file():
+        return "no changelog: the release would have no notes"
+    try:
+        text = log.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {log.name}: {exc}"
+    if changelog_mod.notes_for(text, str(version)):
+        return None
+    return f"the notes for {version} in {log.name} are empty"
 
 
 def _state_dir(config: Config, tag: str | None) -> Path:
@@ -346,7 +365,7 @@ Step = Callable[[], str]
 
 def _refuse(s: Survey, reporter: Reporter) -> None:
     for c in s.checks:
-        mark = "ok  " if c.ok else "FAIL"
+        mark = "FAIL" if not c.ok else "warn" if c.warn else "ok  "
         reporter.line(f"  [{mark}] {c.name}: {c.message}")
     bad = s.refusals
     if bad:

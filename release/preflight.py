@@ -35,6 +35,9 @@ class Facts:
     remote_newer: bool = False
     """The remote's greatest release tag is not older than the version to release."""
     shallow: bool = False
+    notes_problem: str | None = None
+    """Why the release's notes would be empty, or None when they are not."""
+    require_notes: bool = False
     pushed: bool = False
     """Resuming, and the remote has the release tag at HEAD: the push is already done."""
 
@@ -47,6 +50,8 @@ class Check:
     ok: bool
     message: str
     hint: str = ""
+    warn: bool = False
+    """Passed, but says something the user should know (shown as ``warn``)."""
 
 
 def decide(f: Facts) -> tuple[Check, ...]:
@@ -175,6 +180,19 @@ def decide(f: Facts) -> tuple[Check, ...]:
                     else f"on the index already: {', '.join(f.on_index)}"
                 ),
                 "pick another version: an index never takes the same version twice",
+            )
+        )
+    if f.notes_problem is not None:
+        # a release already pushed or uploaded is finished whatever its notes say
+        refuse = f.require_notes and not f.resume
+        checks.append(
+            Check(
+                "release notes",
+                not refuse,
+                f.notes_problem,
+                "write the changes under ## [Unreleased] in the changelog"
+                + ("" if refuse else " ([tool.release] require-notes = true makes this an error)"),
+                warn=not refuse,
             )
         )
     checks.append(
