@@ -240,3 +240,46 @@ def test_upload_fails_after_the_push_then_a_rerun_at_the_triggering_commit_resum
     assert code == 0, err
     assert f"bump: skipped, origin has v{NEW} on top of HEAD" in err
     assert_end_state(bare, index, proxy, RELEASED)
+
+
+# --- 8. the rehearsal resolves dependencies as the configured target will ---
+
+
+@pytest.fixture
+def dependent(tmp_path: Path, index: Server) -> Path:
+    """pub-setuptools-dep (needs pub-hatch-cli), its target an index without that dependency."""
+    root = copy_package("pub-setuptools-dep", tmp_path)
+    with (root / "pyproject.toml").open("a") as fh:
+        fh.write(f'\n[tool.release]\nrepository = "{index.url}"\n')
+    return init_repo(root)
+
+
+def test_rehearsal_takes_dependencies_only_from_the_configured_indexes(
+    capsys, dependent: Path
+) -> None:
+    before = snapshot(dependent)
+    code = main(["--project", str(dependent), "ship", "--repository", "local", "--no-isolation"])
+    err = capsys.readouterr().err
+    assert code == 1
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith("error: verify failed: verify: cannot install pub-hatch-cli>=1.0,")
+    assert "needed by pub-setuptools-dep" in errors[0]
+    assert "[tool.release] extra-index-url" in errors[0]
+    assert "pypi.org" not in err  # the rehearsal never reached for PyPI
+    assert snapshot(dependent) == before
+
+
+def test_rehearsal_passes_with_the_extra_index_the_release_will_use(
+    capsys, dependent: Path, fresh_index: Server, hatch_cli
+) -> None:
+    for path in hatch_cli[1]:
+        (fresh_index.root / path.name).write_bytes(path.read_bytes())
+    with (dependent / "pyproject.toml").open("a") as fh:
+        fh.write(f'extra-index-url = "{fresh_index.index_url}"\n')
+    git(dependent, "commit", "-qam", "dependencies from the extra index")
+    code = main(["--project", str(dependent), "ship", "--repository", "local", "--no-isolation"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"and {fresh_index.index_url}, as the release's target resolves them" in err
+    assert "dependencies installed: pub-hatch-cli>=1.0" in err
+    assert out.strip().splitlines()[-1].startswith("rehearsal passed: pub-setuptools-dep 2.0.1")
