@@ -113,6 +113,10 @@ def test_full_ship_to_a_url(capsys, repo, index: Server) -> None:
     code, out, err = ship(capsys, work, index.url)
     assert code == 0, err
     assert out.startswith(f"already released: pub-hatch-cli {NEW}")
+    assert main(["--project", str(work), "status", "--repository", index.url]) == 0
+    out = capsys.readouterr().out
+    assert f"release:     v{NEW} is released (2 file(s) on the index, verified, pushed)" in out
+    assert "clone:       full history" in out
     assert (snapshot(work), snapshot(bare), index_files(index)) == before
 
 
@@ -526,8 +530,13 @@ def test_remote_moved_after_an_unpushed_release_hints_at_dropping_it(
     # a release made here but never pushed (a run killed after the bump) has nothing public
     work, bare = repo
     assert main(["--project", str(work), "bump", "patch", "--tag"]) == 0
-    _behind(work, bare)
     capsys.readouterr()
+    assert main(["--project", str(work), "status", "--repository", index.url]) == 0
+    assert (
+        "release:     v1.0.1 is made here, neither pushed nor uploaded: "
+        f"`release ship --repository {index.url}` pushes, uploads and verifies it"
+    ) in capsys.readouterr().out
+    _behind(work, bare)
     before = snapshot(work), snapshot(bare)
     code, _, err = ship(capsys, work, index.url)
     assert code == 2
