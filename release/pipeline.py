@@ -4,8 +4,9 @@ The release commit and tag are pushed (atomically) after build and check passed 
 anything is uploaded. A failure up to and including the push rolls back the local commit and
 tag: nothing was uploaded and the remote has nothing. A failure after the push rolls back
 nothing (an index never forgets a file); the tag on the remote is the record of the release
-in progress, and the same command resumes it in any clone whose HEAD carries the tag: this
-checkout, or a fresh CI clone of the tag or of the branch.
+in progress, and the same command resumes it in any clone whose HEAD carries the tag (this
+checkout, a fresh CI clone of the tag or of the branch) or is the release commit's parent (a
+CI re-run, which checks out the commit that triggered it).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class Survey:
     problem: ReleaseError | None = None
     shallow: bool = False
     pushed: bool = False
-    """HEAD carries the release tag and the remote has that tag at HEAD: the push is done."""
+    """Resuming, and the remote has the release tag at the release commit: the push is done."""
     above_head: bool = False
     """Resuming a release whose pushed commit is HEAD's child (a re-run at the parent)."""
 
@@ -294,7 +295,7 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     lines.append(f"build: {files} from a clean checkout of {tag}")
     lines.append(f"check: twine check --strict; name {s.name}, version {v}")
     if s.pushed:
-        lines.append(f"push: skipped, {s.remote} already has {tag} at HEAD")
+        lines.append(f"push: skipped, {s.remote} already has {tag}")
     elif s.push and s.target.name == "local":
         lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
     elif s.push:
@@ -457,7 +458,7 @@ def ship(
 
         step = "push"
         if s.pushed:
-            reporter.skip("push", f"{s.remote} already has {tag} at HEAD")
+            reporter.skip("push", f"{s.remote} already has {tag}")
         elif s.push and s.remote is not None:
             reporter.start(
                 "push", f"{s.branch} and {tag} to {s.remote} ({s.remote}/{s.remote_branch})"

@@ -86,7 +86,9 @@ def decide(f: Facts) -> tuple[Check, ...]:
     if f.pushed:
         # the release commit and tag are on the remote: a fresh clone of the tag (a detached
         # HEAD) finishes the release without pushing anything again
-        checks.append(Check("branch", True, f"HEAD is {f.tag}, already on {f.remote}"))
+        checks.append(
+            Check("branch", True, f"{f.tag} is on {f.remote}: finishing it needs no branch")
+        )
     elif f.branch is None:
         checks.append(
             Check(

@@ -225,8 +225,9 @@ def test_upload_fails_after_the_push_then_a_fresh_clone_of_the_tag_resumes(
     assert f"`release ship --repository {proxy.url}`" in out
     code, _, err = ship(capsys, fresh, proxy.url)
     assert code == 0, err
+    assert f"[ok  ] branch: v{NEW} is on origin: finishing it needs no branch" in err
     assert f"bump: skipped, HEAD already carries v{NEW}" in err
-    assert f"push: skipped, origin already has v{NEW} at HEAD" in err
+    assert f"push: skipped, origin already has v{NEW}" in err
     assert_end_state(bare, index, proxy, RELEASED)
 
 
@@ -239,6 +240,7 @@ def test_upload_fails_after_the_push_then_a_rerun_at_the_triggering_commit_resum
     code, _, err = ship(capsys, rerun, proxy.url)
     assert code == 0, err
     assert f"bump: skipped, origin has v{NEW} on top of HEAD" in err
+    assert f"push: skipped, origin already has v{NEW}" in err
     assert_end_state(bare, index, proxy, RELEASED)
 
 
