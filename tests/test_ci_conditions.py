@@ -111,6 +111,23 @@ def test_shallow_clone_of_a_vcs_project_never_releases_below_the_remote_tag(
     assert "v0.0.1" not in git(bare, "tag")
 
 
+def test_a_shallow_clone_that_cannot_fetch_its_history_is_refused(
+    capsys, tmp_path: Path, index: Server
+) -> None:
+    _, bare = publish_project(tmp_path, "hatch-vcs")
+    ci = ci_clone(bare, tmp_path / "ci")
+    bare.rename(tmp_path / "gone.git")  # the remote is unreachable now
+    before = snapshot(ci)
+    code, _, err = ship(capsys, ci, index.url)
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: this clone is shallow and fetching its history failed")
+    assert "fetch-depth: 0" in err.split("hint: ")[1]
+    assert "Traceback" not in err
+    assert (snapshot(ci), index_files(index)) == (before, [])
+
+
 def test_a_version_not_above_the_remote_tags_is_refused(
     capsys, tmp_path: Path, index: Server
 ) -> None:
