@@ -16,11 +16,10 @@ from faultproxy import FaultProxy
 from test_ship import FILES, NEW, OLD, PACKAGE, fast, index, index_files, proxy, ship
 
 from release.__main__ import main
+from release.preflight import Facts, decide
 from release.server import Server
 
 __all__ = ["fast", "index", "proxy"]  # fixtures shared with test_ship
-
-pytestmark = pytest.mark.slow
 
 
 def bare_origin(tmp_path: Path) -> Path:
@@ -76,6 +75,7 @@ RELEASED = [f"Release {NEW} (was {OLD})", "initial"]
 # --- 5. shallow clones and versions from tags ---
 
 
+@pytest.mark.slow
 def test_shallow_clone_of_a_vcs_project_never_releases_below_the_remote_tag(
     capsys, tmp_path: Path, index: Server
 ) -> None:
@@ -148,6 +148,7 @@ def test_a_version_not_above_the_remote_tags_is_refused(
 # --- 6. rejected pushes and re-runs in fresh clones ---
 
 
+@pytest.mark.slow
 def test_protected_branch_uploads_nothing_and_a_fresh_clone_finishes(
     capsys, tmp_path: Path, index: Server, proxy: FaultProxy
 ) -> None:
@@ -186,6 +187,7 @@ class MergeLands(BuildHookInterface):
 """
 
 
+@pytest.mark.slow
 def test_a_merge_landing_during_the_build_uploads_nothing_and_a_rerun_finishes(
     capsys, tmp_path: Path, index: Server, proxy: FaultProxy
 ) -> None:
@@ -231,6 +233,7 @@ def _upload_fails_after_the_push(capsys, tmp_path: Path, proxy: FaultProxy) -> t
     return bare, trigger
 
 
+@pytest.mark.slow
 def test_upload_fails_after_the_push_then_a_fresh_clone_of_the_tag_resumes(
     capsys, tmp_path: Path, index: Server, proxy: FaultProxy
 ) -> None:
@@ -248,6 +251,7 @@ def test_upload_fails_after_the_push_then_a_fresh_clone_of_the_tag_resumes(
     assert_end_state(bare, index, proxy, RELEASED)
 
 
+@pytest.mark.slow
 def test_upload_fails_after_the_push_then_a_rerun_at_the_triggering_commit_resumes(
     capsys, tmp_path: Path, index: Server, proxy: FaultProxy
 ) -> None:
@@ -273,6 +277,7 @@ def dependent(tmp_path: Path, index: Server) -> Path:
     return init_repo(root)
 
 
+@pytest.mark.slow
 def test_rehearsal_takes_dependencies_only_from_the_configured_indexes(
     capsys, dependent: Path
 ) -> None:
@@ -288,6 +293,7 @@ def test_rehearsal_takes_dependencies_only_from_the_configured_indexes(
     assert snapshot(dependent) == before
 
 
+@pytest.mark.slow
 def test_rehearsal_passes_with_the_extra_index_the_release_will_use(
     capsys, dependent: Path, fresh_index: Server, hatch_cli
 ) -> None:
@@ -302,3 +308,59 @@ def test_rehearsal_passes_with_the_extra_index_the_release_will_use(
     assert f"and {fresh_index.index_url}, as the release's target resolves them" in err
     assert "dependencies installed: pub-hatch-cli>=1.0" in err
     assert out.strip().splitlines()[-1].startswith("rehearsal passed: pub-setuptools-dep 2.0.1")
+
+
+# --- the decisions behind the above, as a table of facts (pure) ---
+
+BASE = {
+    "dirty": (),
+    "branch": "main",
+    "release_branch": "main",
+    "upstream": "origin/main",
+    "behind": False,
+    "tag": "v1.0.1",
+    "tag_local": None,
+    "tag_remote": None,
+    "head": "a" * 40,
+    "resume": False,
+    "on_index": (),
+    "index_problem": None,
+    "credentials": None,
+    "needs_credentials": False,
+    "identity_problem": None,
+    "sources_problem": None,
+    "remote": "origin",
+    "push": True,
+    "version": "1.0.1",
+}
+
+
+@pytest.mark.parametrize(
+    ("facts", "failed", "warned"),
+    [
+        ({}, [], []),
+        ({"remote_latest": ("v1.0.0", "1.0.0")}, [], []),
+        ({"remote_latest": ("v2.0.0", "2.0.0"), "remote_newer": True}, ["remote tags"], []),
+        # resuming a release whose tag the remote has at the release commit, detached
+        (
+            {"branch": None, "resume": True, "pushed": True, "tag_local": "a" * 40,
+             "tag_remote": "a" * 40, "behind": True},
+            [],
+            [],
+        ),
+        ({"branch": None}, ["branch"], []),
+        ({"notes_problem": "no changelog"}, [], ["release notes"]),
+        ({"notes_problem": "no changelog", "require_notes": True}, ["release notes"], []),
+        # a release already pushed is finished whatever its notes say
+        (
+            {"notes_problem": "empty", "require_notes": True, "resume": True, "pushed": True,
+             "tag_local": "a" * 40, "tag_remote": "a" * 40},
+            [],
+            ["release notes"],
+        ),
+    ],
+)  # fmt: skip
+def test_preflight_decides(facts: dict[str, object], failed: list[str], warned: list[str]) -> None:
+    checks = decide(Facts(**{**BASE, **facts}))  # type: ignore[arg-type]
+    assert [c.name for c in checks if not c.ok] == failed
+    assert [c.name for c in checks if c.ok and c.warn] == warned
