@@ -369,13 +369,15 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"tag:         {s.tag or '-'}")
     print(f"on index:    {', '.join(s.on_index) or 'no files of that version'}")
     print(f"work tree:   {'clean' if not s.dirty else f'{len(s.dirty)} uncommitted change(s)'}")
+    print(f"clone:       {pipeline.clone_line(s)}")
+    print(f"release:     {pipeline.progress_line(s, args.repository)}")
     print(f"target:      {s.target.describe()} (from {s.target.source})")
     print(
         f"credentials: {s.credentials or ('none found' if credentials.required(s.target) else 'none needed')}"
     )
     print("checks:")
     for c in s.checks:
-        print(f"  [{'ok' if c.ok else 'FAIL'}] {c.name}: {c.message}")
+        print(f"  [{'FAIL' if not c.ok else 'warn' if c.warn else 'ok'}] {c.name}: {c.message}")
     if s.complete:
         print("ship would do nothing: that release is complete")
     elif s.refusals:

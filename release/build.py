@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import check, git, proc, tools
+from . import check, git, proc, sdist, tools
 from .config import Config
 from .errors import StepError, UsageError
 from .secrets import SECRET_VARS, scrubbed_env
@@ -134,6 +134,8 @@ def build(
         outdir.mkdir(parents=True, exist_ok=True)
         artifacts = []
         for path in made:
+            if path.name.endswith(".tar.gz"):
+                sdist.normalize(path, epoch)  # setuptools and pdm-backend leave times in it
             target = outdir / path.name
             shutil.copyfile(path, target)
             artifacts.append(target)

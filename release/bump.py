@@ -146,8 +146,16 @@ def plan(
             )
         text = sources.read_text(log)
         if changelog.has_version(text, new):
-            raise SourceError(f"{log.name} already has a section for {new}")
-        if changelog.has_unreleased(text):
+            # written by hand before the release (a common practice): it is the release's
+            # notes, as long as nothing else waits under [Unreleased]
+            if changelog.unreleased(text):
+                raise SourceError(
+                    f"{log.name} already has a section for {new}, and [Unreleased] is not empty",
+                    hint=f"move the [Unreleased] entries into the {new} section, then run again",
+                )
+            note = f"{log.name} already has a section for {new}: kept as its notes"
+            log = None
+        elif changelog.has_unreleased(text):
             date = (today or datetime.date.today()).isoformat()
             rotated = changelog.rotate(text, new, date, config.tag(new))
             real = sources.real_path(log, sources.boundary(config.project), "changelog")

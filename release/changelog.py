@@ -104,6 +104,13 @@ def rotate(text: str, version: str, date: str, tag: str) -> Rotation:
     return Rotation(text, False)
 
 
+def notes_for(text: str, version: str) -> str:
+    """The notes ``version`` is released with: its hand-written section, else [Unreleased]."""
+    if has_version(text, version):
+        return section(text, version) or ""
+    return unreleased(text) or ""
+
+
 def section(text: str, version: str) -> str | None:
     """The body of ``version``'s section, without its heading, or None when absent."""
     heading = re.compile(rf"^##[ \t]*\[?{re.escape(version)}\]?(?:[ \t]|\r?$)")

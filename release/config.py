@@ -31,6 +31,7 @@ KEYS = (
     "auto-parts",
     "allow-major-from-zero",
     "allow-untracked",
+    "require-notes",
 )
 
 
@@ -51,6 +52,7 @@ class Config:
     auto_parts: tuple[tuple[str, str], ...] = ()
     allow_major_from_zero: bool = False
     allow_untracked: bool = True
+    require_notes: bool = False
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     name: str | None = None
     """The PEP 503 normalized project name (``{name}`` in ``tag-format``), when declared."""
@@ -285,6 +287,7 @@ def load(project: Path) -> Config:
             table.get("allow-major-from-zero", False), bool, "allow-major-from-zero"
         ),
         allow_untracked=_expect(table.get("allow-untracked", True), bool, "allow-untracked"),
+        require_notes=_expect(table.get("require-notes", False), bool, "require-notes"),
         pyproject=data,
         name=name,
         tag_format_raw=raw_format,

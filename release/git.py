@@ -380,3 +380,23 @@ def tags_merged(repo: git.Repo, ref: str) -> list[str]:
     """The names of the tags reachable from ``ref``."""
     with _wrapped(f"list the tags reachable from {ref}"):
         return str(repo.git.tag("--merged", ref)).split()
+
+
+def is_shallow(repo: git.Repo) -> bool:
+    """Whether this is a shallow clone (``actions/checkout`` makes depth-1 clones by default)."""
+    with _wrapped("tell whether the clone is shallow"):
+        return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+
+
+def unshallow(repo: git.Repo, remote: str) -> None:
+    """Fetch the whole history and every tag from ``remote``, so versions from tags resolve."""
+    with _wrapped(f"fetch the history and tags from {remote!r}"):
+        repo.git.fetch("--quiet", "--unshallow", "--tags", remote)
+
+
+def first_parent(repo: git.Repo, sha: str) -> str | None:
+    """The first parent of commit ``sha``, or None (a root commit, or cut off by a shallow clone)."""
+    try:
+        return str(repo.git.rev_parse("--verify", "--quiet", f"{sha}^1"))
+    except git.GitCommandError:
+        return None

@@ -1,7 +1,12 @@
-"""``release ship``: preflight, bump, build, check, upload, verify, push, announce.
+"""``release ship``: preflight, bump, build, check, push, upload, verify, announce.
 
-A failure before upload rolls back the local commit and tag; a failure at or after upload
-rolls back nothing (an index never forgets a file) and the same command resumes.
+The release commit and tag are pushed (atomically) after build and check passed and before
+anything is uploaded. A failure up to and including the push rolls back the local commit and
+tag: nothing was uploaded and the remote has nothing. A failure after the push rolls back
+nothing (an index never forgets a file); the tag on the remote is the record of the release
+in progress, and the same command resumes it in any clone whose HEAD carries the tag (this
+checkout, a fresh CI clone of the tag or of the branch) or is the release commit's parent (a
+CI re-run, which checks out the commit that triggered it).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import build, bump, check, credentials, git, github, index, preflight, project, publish
+from . import changelog as changelog_mod
 from . import retry as retry_mod
 from . import settings as settings_mod
 from . import verify as verify_mod
@@ -30,7 +36,7 @@ from .progress import Reporter
 from .settings import Settings
 from .targets import Target
 from .unreleased import resolve as resolve_part
-from .version import check_publishable, next_version
+from .version import check_publishable, greatest_tag, next_version
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -72,6 +78,11 @@ class Survey:
     on_index: tuple[str, ...]
     problem: ReleaseError | None = None
     part_reason: str = ""  # why --part auto chose its part
+    shallow: bool = False
+    pushed: bool = False
+    """Resuming, and the remote has the release tag at the release commit: the push is done."""
+    above_head: bool = False
+    """Resuming a release whose pushed commit is HEAD's child (a re-run at the parent)."""
 
     @property
     def refusals(self) -> tuple[preflight.Check, ...]:
@@ -190,15 +201,21 @@ def survey(
         except UsageError as exc:
             problem = exc
     tag = config.tag(version) if version is not None else None
+    shallow = git.is_shallow(repo)
     branch_now = git.current_branch(repo)
     release_branch = git.release_branch(repo, config.branch)
     remote, remote_branch = _remote_of(repo, branch_now or release_branch)
     remote_branch = remote_branch or release_branch
     behind, tag_remote, upstream_label = False, None, None
     remote_problem = None
+    remote_latest: tuple[str, Version] | None = None
     if remote is not None and target.name != "local":  # read even with --no-push
         try:
             refs = git.remote_refs(repo, remote)
+            remote_latest = greatest_tag(
+                (r.removeprefix("refs/tags/") for r in refs if r.startswith("refs/tags/")),
+                config.tag_format,
+            )
             upstream_label = f"{remote}/{remote_branch}"
             remote_head = refs.get(f"refs/heads/{remote_branch}")
             if remote_head is None:
@@ -209,6 +226,13 @@ def survey(
                 tag_remote = refs.get(f"refs/tags/{tag}")
         except ReleaseError as exc:
             remote_problem = exc.message
+    release_commit = head
+    if not resume and state is not None and tag and tag_remote is not None:
+        local = git.tag_commit(repo, tag)
+        if local == tag_remote and git.first_parent(repo, local) == head:
+            # a re-run at the commit the release was made from (a CI re-run checks out the
+            # commit that triggered it): the pushed release commit on top of it is resumed
+            resume, release_commit = True, local
     on_index: tuple[str, ...] = ()
     index_problem = None
     if version is not None and target.name != "local":
@@ -217,6 +241,7 @@ def survey(
         )
     rewrite = (None, None) if resume else _rewrite_problem(state, version)
     creds = credentials.source(target, environ)
+    pushed = resume and remote is not None and tag_remote == release_commit
     dirty = tuple(git.dirty_files(repo))
     facts = preflight.Facts(
         dirty=dirty,
@@ -227,7 +252,7 @@ def survey(
         tag=tag or "(none)",
         tag_local=git.tag_commit(repo, tag) if tag else None,
         tag_remote=tag_remote,
-        head=head,
+        head=release_commit,
         resume=resume,
         on_index=on_index,
         index_problem=index_problem,
@@ -244,16 +269,26 @@ def survey(
         remote_problem=remote_problem,
         untracked=tuple(git.untracked_files(repo)),
         allow_untracked=config.allow_untracked,
+        version=str(version) if version is not None else None,
+        remote_latest=(remote_latest[0], str(remote_latest[1])) if remote_latest else None,
+        remote_newer=bool(remote_latest and version is not None and remote_latest[1] >= version),
+        shallow=shallow,
+        pushed=pushed,
+        notes_problem=_notes_problem(config, version),
+        require_notes=config.require_notes,
     )
     checks = list(preflight.decide(facts))
     if not resume:
         checks.extend(towncrier_checks(config))
     state_file = _state_dir(config, tag) / "state.json" if tag else None
     done = _read_state(state_file)
+    # verified is recorded in this clone only: a fresh clone re-runs build and verify (and
+    # uploads nothing, the files being there), which is idempotent
     complete = bool(
         resume
         and on_index
-        and (tag_remote == head if push else done.get("verified") is True)
+        and done.get("verified") is True
+        and (pushed or not push)
         and (not config.github_release or done.get("announced") is True)
     )
     return Survey(
@@ -275,6 +310,9 @@ def survey(
         on_index=on_index,
         problem=problem,
         part_reason=part_reason,
+        shallow=shallow,
+        pushed=pushed,
+        above_head=release_commit != head,
     )
 
 
@@ -285,6 +323,22 @@ PREFLIGHT_RETRY_TIMEOUT = 15.0
 def _preflight_backoff(backoff: retry_mod.Backoff) -> retry_mod.Backoff:
     """The upload's backoff, capped: preflight only reads."""
     return replace(backoff, timeout=min(backoff.timeout, PREFLIGHT_RETRY_TIMEOUT))
+
+
+def _notes_problem(config: Config, version: Version | None) -> str | None:
+    """Why ``version`` would be released with empty notes, or None when it has notes."""
+    if version is None:
+        return None
+    log = changelog_mod.find(config.project, config.changelog)
+    if log is None or not log.is_file():
+        return "no changelog: the release would have no notes"
+    try:
+        text = log.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {log.name}: {exc}"
+    if changelog_mod.notes_for(text, str(version)):
+        return None
+    return f"the notes for {version} in {log.name} are empty"
 
 
 def _state_dir(config: Config, tag: str | None) -> Path:
@@ -319,12 +373,22 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     if s.complete:
         return [f"nothing: {s.name} {v} is already released ({tag} is on the index and the remote)"]
     if s.resume:
-        lines.append(f"bump: skipped, HEAD already carries {tag} (resuming)")
+        lines.append(f"bump: skipped, {tag} is already made (resuming)")
     else:
         auto = f" (--part auto: {s.part_reason})" if s.part_reason else ""
         lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}{auto}")
     lines.append(f"build: {files} from a clean checkout of {tag}")
     lines.append(f"check: twine check --strict; name {s.name}, version {v}")
+    if s.pushed:
+        lines.append(f"push: skipped, {s.remote} already has {tag}")
+    elif s.push and s.target.name == "local":
+        lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
+    elif s.push:
+        lines.append(
+            f"push: {s.branch} and {tag} to {s.remote or 'origin'} ({s.remote_branch}), atomically"
+        )
+    else:
+        lines.append("push: skipped (--no-push)")
     if s.target.name == "local":
         lines.append("upload: to a throwaway local index (rehearsal in a throwaway clone)")
     else:
@@ -334,17 +398,40 @@ def plan_lines(s: Survey, options: Options) -> list[str]:
     local = s.target.name == "local"
     where = "the throwaway index" if local else s.target.index_url
     lines.append(f"verify: install {s.name}=={v} alone from {where} in a fresh venv")
-    if s.push and local:
-        lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
-    elif s.push:
-        lines.append(
-            f"push: {s.branch} and {tag} to {s.remote or 'origin'} ({s.remote_branch}), atomically"
-        )
-    else:
-        lines.append("push: skipped (--no-push)")
     if s.config.github_release:
         lines.append(f"announce: GitHub Release {tag} with the changelog section")
     return lines
+
+
+def clone_line(s: Survey) -> str:
+    """Whether the clone is shallow, for ``status``."""
+    if s.shallow:
+        return (
+            f"shallow: ship fetches the history and tags from {s.remote or 'the remote'} first "
+            "(or clone with fetch-depth: 0)"
+        )
+    return "full history"
+
+
+def progress_line(s: Survey, repository: str | None) -> str:
+    """The release's partial state, if any, and the command that finishes it (for ``status``)."""
+    command = "release ship" + (f" --repository {repository}" if repository else "")
+    if s.tag is None or not s.resume:
+        return "none in progress"
+    files = f"{len(s.on_index)} file(s) on the index"
+    if s.complete:
+        return f"{s.tag} is released ({files}, verified, pushed); nothing to finish"
+    if s.pushed:
+        return (
+            f"{s.tag} is pushed to {s.remote}, {files}, not verified yet: `{command}` "
+            f"uploads what is missing and verifies (here, or in any fresh clone of {s.tag})"
+        )
+    if s.on_index:
+        return f"{s.tag} is made here, {files}, not pushed: `{command}` finishes it (in this clone)"
+    return (
+        f"{s.tag} is made here, neither pushed nor uploaded: `{command}` pushes, uploads and "
+        "verifies it"
+    )
 
 
 @dataclass
@@ -364,7 +451,7 @@ Step = Callable[[], str]
 
 def _refuse(s: Survey, reporter: Reporter) -> None:
     for c in s.checks:
-        mark = "ok  " if c.ok else "FAIL"
+        mark = "FAIL" if not c.ok else "warn" if c.warn else "ok  "
         reporter.line(f"  [{mark}] {c.name}: {c.message}")
     bad = s.refusals
     if bad:
@@ -390,11 +477,9 @@ def ship(
     reporter.start("preflight", f"{config.project}")
     try:
         settings = settings_of(config, options, env, settings)
-    except ReleaseError:
-        reporter.finish("failed", "refused")
-        raise
-    s = survey(config, options, env, settings)
-    try:
+        if not options.dry_run:
+            _deepen(config, reporter)
+        s = survey(config, options, env, settings)
         _refuse(s, reporter)
     except ReleaseError:
         reporter.finish("failed", "refused")
@@ -424,7 +509,8 @@ def ship(
     step = "bump"
     try:
         if s.resume:
-            reporter.skip("bump", f"HEAD already carries {tag}")
+            where = f"{s.remote} has {tag} on top of HEAD" if s.above_head else ""
+            reporter.skip("bump", where or f"HEAD already carries {tag}")
         else:
             reporter.start("bump", f"{s.current} -> {version}")
             plan = bump.plan(bump.read_state(config), str(version), commit=True, tag=True)
@@ -459,6 +545,26 @@ def ship(
         check.check(files, s.name, version)
         reporter.finish("ok", f"{len(files)} file(s) are {s.name} {version}")
 
+        step = "push"
+        if s.pushed:
+            reporter.skip("push", f"{s.remote} already has {tag}")
+        elif s.push and s.remote is not None:
+            reporter.start(
+                "push", f"{s.branch} and {tag} to {s.remote} ({s.remote}/{s.remote_branch})"
+            )
+            # before the upload: a rejected push (a protected branch, a merge that landed
+            # meanwhile) rolls back like any earlier failure, with nothing on the index
+            git.push_atomic(
+                repo, s.remote, [f"HEAD:refs/heads/{s.remote_branch}", f"refs/tags/{tag}"]
+            )
+            uploading = True  # the tag is public: from here on, the remote records the release
+            there = git.remote_refs(repo, s.remote).get(f"refs/tags/{tag}")
+            if there != commit:
+                raise StepError(f"after the push, {s.remote} has {tag} at {there}, not {commit}")
+            reporter.finish("ok", f"{s.remote} has {tag} at {str(commit)[:12]}")
+        else:
+            reporter.skip("push", "--no-push" if not s.push else "no remote")
+
         step = "upload"
         uploading = True
         reporter.start("upload", f"to {s.target.upload_url}")
@@ -482,21 +588,6 @@ def ship(
         _write_state(state_file, {**_read_state(state_file), "verified": True})
         reporter.finish("ok", f"imported {', '.join(verified.modules) or 'nothing'}")
 
-        step = "push"
-        if s.push and s.remote is not None:
-            reporter.start(
-                "push", f"{s.branch} and {tag} to {s.remote} ({s.remote}/{s.remote_branch})"
-            )
-            git.push_atomic(
-                repo, s.remote, [f"HEAD:refs/heads/{s.remote_branch}", f"refs/tags/{tag}"]
-            )
-            there = git.remote_refs(repo, s.remote).get(f"refs/tags/{tag}")
-            if there != commit:
-                raise StepError(f"after the push, {s.remote} has {tag} at {there}, not {commit}")
-            reporter.finish("ok", f"{s.remote} has {tag} at {str(commit)[:12]}")
-        else:
-            reporter.skip("push", "--no-push" if not s.push else "no remote")
-
         step = "announce"
         if config.github_release:
             reporter.start("announce", f"GitHub Release {tag}")
@@ -511,6 +602,13 @@ def ship(
                 if str(exc)
                 else type(exc).__name__,
             )
+        if (
+            step == "push"
+            and s.remote is not None
+            and isinstance(exc, (ReleaseError, KeyboardInterrupt))
+        ):
+            landed, exc = _push_outcome(repo, s.remote, tag, commit, exc)
+            uploading = uploading or landed  # a tag on the remote is never taken back
         if not uploading and bumped is not None:
             others = bump.rollback(bumped)
             shutil.rmtree(state_file.parent, ignore_errors=True)
@@ -520,12 +618,6 @@ def ship(
                 else f"rolled back the {tag} commit and tag; left alone, changed since the bump "
                 f"by someone else: {', '.join(p.name for p in others)}"
             )
-        if (
-            step == "push"
-            and s.remote is not None
-            and isinstance(exc, (ReleaseError, KeyboardInterrupt))
-        ):
-            exc = _push_outcome(repo, s.remote, tag, commit, exc)
         if isinstance(exc, KeyboardInterrupt):
             raise _interrupted(step, uploading, options) from exc
         if isinstance(exc, Interrupted):
@@ -534,7 +626,10 @@ def ship(
         if not isinstance(exc, ReleaseError):
             raise
         if uploading:
-            then = "the upload has started, so nothing was rolled back: run the same command again to resume"
+            then = (
+                f"{tag} is pushed or files are uploaded, so nothing was rolled back: run the "
+                "same command again to resume (here, or in any fresh clone of the tag)"
+            )
         else:
             then = "run again"
         fix = exc.hint + "; then " if exc.hint else ("" if uploading else "fix it, then ")
@@ -557,28 +652,65 @@ def _interrupted(step: str, uploading: bool, options: Options) -> Interrupted:
 
 
 def _push_outcome(
-    repo: gitpython.Repo, remote: str, tag: str, commit: str | None, exc: BaseException
-) -> BaseException:
+    repo: gitpython.Repo,
+    remote: str,
+    tag: str,
+    commit: str | None,
+    exc: BaseException,
+) -> tuple[bool, BaseException]:
     """A failed or interrupted push, told by what ``git ls-remote`` shows: landed or not."""
+    landed = False
     try:
         there = git.remote_refs(repo, remote).get(f"refs/tags/{tag}")  # peeled: no pattern
     except ReleaseError as problem:
         seen = f"could not read {remote} afterwards ({problem.message})"
     else:
-        if there is not None and there == commit:
+        landed = there is not None and there == commit
+        if landed:
             seen = f"the push landed: {remote} has {tag} at {str(commit)[:12]}"
         elif there is None:
             seen = f"the push did not land: {remote} has no {tag}"
         else:
             seen = f"{remote} has {tag} at {there[:12]}, not {str(commit)[:12]}"
     if isinstance(exc, KeyboardInterrupt):
-        return Interrupted(
-            f"interrupted during push; {seen}",
-            hint="the upload is done, so nothing was rolled back; run the same command to "
-            "finish (a push that landed is not repeated)",
+        if landed:
+            return landed, Interrupted(
+                f"interrupted during push; {seen}",
+                hint="the tag is public, so nothing was rolled back; run the same command to "
+                "finish (the push is not repeated)",
+            )
+        return landed, Interrupted(
+            f"interrupted during push; {seen}; rolled back", hint="run again"
         )
     assert isinstance(exc, ReleaseError)
-    return StepError(f"{exc.message}; {seen}", hint=exc.hint)
+    return landed, StepError(f"{exc.message}; {seen}", hint=exc.hint)
+
+
+def _deepen(config: Config, reporter: Reporter) -> None:
+    """In a shallow clone, fetch the history and tags the version is computed from.
+
+    ``actions/checkout`` clones at depth 1: a version read from the latest tag would be
+    0.0.0 there, and the next release tag would be compared against nothing.
+    """
+    repo = git.open_repo(config.project)
+    if not repo.head.is_valid() or not git.is_shallow(repo):
+        return
+    remote, _ = _remote_of(
+        repo, git.current_branch(repo) or git.release_branch(repo, config.branch)
+    )
+    if remote is None:
+        raise UsageError(
+            "this clone is shallow and has no remote to fetch its history and tags from",
+            hint=preflight.SHALLOW_HINT,
+        )
+    reporter.line(f"  shallow clone: fetching the history and tags from {remote}")
+    try:
+        git.unshallow(repo, remote)
+    except ReleaseError as exc:
+        raise UsageError(
+            f"this clone is shallow and fetching its history failed: {exc.message}",
+            hint=preflight.SHALLOW_HINT,
+        ) from None
 
 
 def _reusable(saved: Mapping[str, object], commit: str | None, dist: Path) -> list[Path]:

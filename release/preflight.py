@@ -43,6 +43,17 @@ class Facts:
     untracked: tuple[str, ...] = ()
     """Those of ``dirty`` that git does not track: a clean-clone build leaves them out anyway."""
     allow_untracked: bool = True
+    version: str | None = None
+    remote_latest: tuple[str, str] | None = None
+    """The remote's release tag with the greatest version, and that version."""
+    remote_newer: bool = False
+    """The remote's greatest release tag is not older than the version to release."""
+    shallow: bool = False
+    notes_problem: str | None = None
+    """Why the release's notes would be empty, or None when they are not."""
+    require_notes: bool = False
+    pushed: bool = False
+    """Resuming, and the remote has the release tag at HEAD: the push is already done."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,8 @@ class Check:
     hint: str = ""
     exit_code: int = 2
     """1 when the failure is the index's (unreachable, 5xx), not the user's input."""
+    warn: bool = False
+    """Passed, but says something the user should know (shown as ``warn``)."""
 
 
 def decide(f: Facts) -> tuple[Check, ...]:
@@ -81,7 +94,13 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f.rewrite_hint,
             )
         )
-    if f.branch is None:
+    if f.pushed:
+        # the release commit and tag are on the remote: a fresh clone of the tag (a detached
+        # HEAD) finishes the release without pushing anything again
+        checks.append(
+            Check("branch", True, f"{f.tag} is on {f.remote}: finishing it needs no branch")
+        )
+    elif f.branch is None:
         checks.append(
             Check(
                 "branch",
@@ -103,15 +122,15 @@ def decide(f: Facts) -> tuple[Check, ...]:
         )
     remote_hint = "check the remote's URL (git remote -v), the network and your access"
     clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
-    if f.push and not f.rehearsal and f.remote_problem is not None:
+    if f.push and not f.rehearsal and not f.pushed and f.remote_problem is not None:
         checks.append(
             Check("upstream", False, f"cannot read {f.remote}: {f.remote_problem}", remote_hint)
         )
-    elif f.push and not f.rehearsal and f.behind and clash:
+    elif f.push and not f.rehearsal and not f.pushed and f.behind and clash:
         # both "push the tag alone" and "pick another version" would be wrong: the remote
         # holds a release of this version made elsewhere, and the branch that has it
         checks.append(Check("upstream", False, f"behind {f.upstream}", _released_elsewhere(f)))
-    elif f.push and not f.rehearsal:
+    elif f.push and not f.rehearsal and not f.pushed:
         checks.append(
             Check(
                 "upstream",
@@ -123,8 +142,15 @@ def decide(f: Facts) -> tuple[Check, ...]:
                     # rebasing would move HEAD off the uploaded release's tag and bump again
                     f"the remote moved on after {f.tag} was uploaded: push the tag alone "
                     f"(git push origin {f.tag}), then merge (not rebase) the remote branch"
-                    if f.resume
-                    else "git pull --rebase, then run again"
+                    if f.resume and f.on_index
+                    # nothing of it is public: drop the local release, it is made again
+                    else (
+                        f"{f.tag} was made here but neither pushed nor uploaded: drop it "
+                        f"(git tag -d {f.tag}, and git reset --keep HEAD~1 if HEAD is its "
+                        "release commit), git pull --rebase, then run again"
+                        if f.resume
+                        else "git pull --rebase, then run again"
+                    )
                 )
                 if f.behind
                 else f"git push -u origin {f.release_branch}, or pass --no-push",
@@ -178,6 +204,14 @@ def decide(f: Facts) -> tuple[Check, ...]:
                 f"pick another version; the remote's {f.tag} is {str(f.tag_remote)[:12]}",
             )
         )
+    if (
+        f.remote is not None
+        and not f.rehearsal
+        and not f.resume
+        and f.remote_latest
+        and f.remote_latest[0] != f.tag  # that tag itself: the remote tag check says it
+    ):
+        checks.append(_newer_than_remote(f))
     if f.index_problem is not None:
         checks.append(
             Check("index", False, f.index_problem, "check the index URL and network", exit_code=1)
@@ -196,6 +230,19 @@ def decide(f: Facts) -> tuple[Check, ...]:
                     else f"on the index already: {', '.join(f.on_index)}"
                 ),
                 "pick another version: an index never takes the same version twice",
+            )
+        )
+    if f.notes_problem is not None:
+        # a release already pushed or uploaded is finished whatever its notes say
+        refuse = f.require_notes and not f.resume
+        checks.append(
+            Check(
+                "release notes",
+                not refuse,
+                f.notes_problem,
+                "write the changes under ## [Unreleased] in the changelog"
+                + ("" if refuse else " ([tool.release] require-notes = true makes this an error)"),
+                warn=not refuse,
             )
         )
     checks.append(
@@ -276,6 +323,38 @@ def _released_elsewhere(f: Facts) -> str:
         f"{f.remote} already has {f.tag} (at {there}): {drop}git pull --rebase to get that "
         "release, then run again for the next version"
     )
+
+
+def _newer_than_remote(f: Facts) -> Check:
+    """A release is never older than (or equal to) a release tag the remote already has.
+
+    In a shallow clone the version is not known yet: a real ship fetches the history and tags
+    first and checks again, so status and a dry run warn rather than refuse (they fetch nothing).
+    """
+    assert f.remote_latest is not None
+    latest, latest_version = f.remote_latest
+    if f.remote_newer and f.shallow:
+        return Check(
+            "remote tags",
+            True,
+            f"this clone is shallow, so {f.version} is read without {latest}: ship fetches the "
+            f"history and tags from {f.remote} first, then compares again",
+            warn=True,
+        )
+    return Check(
+        "remote tags",
+        not f.remote_newer,
+        f"{f.remote} already has {latest}: {f.version} is not greater"
+        if f.remote_newer
+        else f"{f.version} is greater than every release tag on {f.remote} (latest {latest})",
+        f"fetch the tags (git fetch --tags {f.remote}) and run again, or pick a version above {latest_version}",
+    )
+
+
+SHALLOW_HINT = (
+    "fetch the history and tags: git fetch --unshallow --tags "
+    "(in GitHub Actions: actions/checkout with fetch-depth: 0)"
+)
 
 
 def failures(checks: tuple[Check, ...]) -> tuple[Check, ...]:

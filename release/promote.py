@@ -1,8 +1,10 @@
 """``release promote``: the exact files verified on one index, uploaded to another.
 
 The files are downloaded from the source index, their sha256 checked against the listing and
-against a fresh build of the tag, and only then uploaded (the same bytes) to the destination,
-where the install is verified. A mismatch is refused before anything is uploaded.
+against a fresh build of the tag, the release verified on the source index itself (so files
+that failed verification there, or a release still being uploaded there, are never copied),
+and only then uploaded (the same bytes) to the destination, where the install is verified
+again. A mismatch is refused before anything is uploaded.
 """
 
 from __future__ import annotations
@@ -34,14 +36,22 @@ def compare(downloaded: Mapping[str, str], fresh: Mapping[str, str]) -> list[str
     """Why the downloaded files are not the fresh build's (pure); empty when they are.
 
     ==========================================  ===========
-    file on the source index                    verdict
+    file                                        verdict
     ==========================================  ===========
     same name and sha256 in the fresh build     promotable
     same name, other sha256                     refused
     no file of that name in the fresh build     refused
+    built, but not on the source index          refused
     ==========================================  ===========
+
+    A file the tag builds but the source lacks means the release there is incomplete
+    (still being uploaded, or interrupted): promoting part of it would publish it half.
     """
-    problems = []
+    problems = [
+        f"{name}: the tag builds it but the source index does not have it (the release there "
+        "is incomplete: still being uploaded, or interrupted)"
+        for name in sorted(set(fresh) - set(downloaded))
+    ]
     for name, sha in sorted(downloaded.items()):
         if name not in fresh:
             problems.append(f"{name}: the fresh build of the tag has no file of that name")
@@ -100,11 +110,29 @@ def promote(
             )
         echo(f"sha256 of every file matches a fresh build of {tag}")
         files = [got / n for n in sorted(downloaded)]
-        published = publish.publish(files, dest, backoff, echo)
-        uploaded = sum(1 for _, outcome in published.outcomes if outcome == "uploaded")
         vbackoff = retry.from_env(
             environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
         )
+        # verified where they come from, by this run: no record of another run is trusted
+        try:
+            verify.verify(
+                source.index_url,
+                name,
+                version,
+                local=files,
+                extra_index_url=extra_index_url(config, environ),
+                backoff=vbackoff,
+                echo=echo,
+                environ=environ,
+            )
+        except StepError as exc:
+            raise StepError(
+                f"promote refused: {name} {version} does not verify on {source.index_url}; "
+                f"nothing was uploaded: {exc.message}",
+                hint=exc.hint,
+            ) from exc
+        published = publish.publish(files, dest, backoff, echo)
+        uploaded = sum(1 for _, outcome in published.outcomes if outcome == "uploaded")
         verify.verify(
             dest.index_url,
             name,

@@ -20,6 +20,7 @@ from .config import Config
 from .errors import GitError, ReleaseError, UsageError
 from .pipeline import Options, Result, ship, with_target
 from .progress import Reporter
+from .targets import extra_index_url, resolve
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
@@ -64,6 +65,19 @@ def _prepare(config: Config, workdir: Path) -> Path:
     return clone_dir / sub
 
 
+def dependency_indexes(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """Where the real release's verify finds dependencies: its target's index, and the extra.
+
+    The throwaway index holds only this project, so the dependencies come from exactly the
+    indexes a release to the configured target (``RELEASE_REPOSITORY`` or ``[tool.release]
+    repository``; PyPI when none is configured) installs them from, and nowhere else.
+    """
+    real = resolve(config, environ=environ)
+    urls = [PYPI_SIMPLE if real.name == "local" else real.index_url]
+    urls += (extra_index_url(config, environ) or "").split()
+    return list(dict.fromkeys(urls))
+
+
 def rehearse(
     config: Config,
     options: Options,
@@ -95,12 +109,11 @@ def rehearse(
         )
         inner = config_mod.load(project_dir)
         env = dict(environ)
-        if not (env.get("RELEASE_EXTRA_INDEX_URL") or inner.extra_index_url):
-            # the throwaway index holds only this project: its dependencies come from PyPI
-            env["RELEASE_EXTRA_INDEX_URL"] = PYPI_SIMPLE
-            reporter.line(
-                f"dependencies: from {PYPI_SIMPLE} (set [tool.release] extra-index-url to change)"
-            )
+        env["RELEASE_EXTRA_INDEX_URL"] = " ".join(dependency_indexes(inner, environ))
+        reporter.line(
+            f"dependencies: from {' and '.join(dependency_indexes(inner, environ))}, as the "
+            "release's target resolves them ([tool.release] repository and extra-index-url)"
+        )
         with server.running(workdir / "index") as srv:
             result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, env)
     except BaseException as exc:

@@ -143,7 +143,13 @@ def resolve(
 
 
 def extra_index_url(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
-    """Where verify may find dependencies: ``RELEASE_EXTRA_INDEX_URL``, else ``[tool.release]``."""
+    """Where verify may find dependencies: ``RELEASE_EXTRA_INDEX_URL``, else ``[tool.release]``.
+
+    Several URLs are separated by spaces, as in pip's ``PIP_EXTRA_INDEX_URL``.
+    """
     env = environ or {}
     value = env.get("RELEASE_EXTRA_INDEX_URL") or config.extra_index_url
-    return _check_url(value, "extra index URL", ("http", "https", "file")) if value else None
+    if not value or not value.split():
+        return None
+    schemes = ("http", "https", "file")
+    return " ".join(_check_url(url, "extra index URL", schemes) for url in value.split())

@@ -118,8 +118,8 @@ def install_command(
     else:
         cmd = [str(python), "-m", "pip", "--isolated", "install", "--no-cache-dir", "--no-input"]
     cmd += ["--index-url", index_url]
-    if extra_index_url:
-        cmd += ["--extra-index-url", extra_index_url]
+    for url in (extra_index_url or "").split():  # several, space-separated, as pip's variable
+        cmd += ["--extra-index-url", url]
     return cmd + args
 
 
@@ -187,6 +187,26 @@ def _run(
             hint="the release on the index is broken: fix it and release a new version",
         )
     return done.stdout
+
+
+def _dependency_error(exc: StepError, name: str, deps: list[str], where: str) -> StepError:
+    """Name the dependencies the installer could not get, and the setting that fixes it."""
+    said = exc.message.lower()
+    named = [d for d in deps if _dist_name(d) in said.replace("_", "-")] or deps
+    return StepError(
+        f"verify: cannot install {', '.join(named)}, needed by {name}, from {where}: "
+        "no index the release may use has it ([tool.release] extra-index-url names more)"
+        f"\n{exc.message}",
+        hint="make the index have it, or set [tool.release] extra-index-url (or "
+        "RELEASE_EXTRA_INDEX_URL) to the index that has it",
+    )
+
+
+def _dist_name(requirement: str) -> str:
+    try:
+        return Requirement(requirement).name.lower().replace("_", "-")
+    except InvalidRequirement:
+        return requirement.lower()
 
 
 class _NotListed(Exception):
@@ -326,12 +346,15 @@ def verify(
         deps = runtime_requirements(list(info["requires"]))
         if deps:
             where = index_url + (f" and {extra_index_url}" if extra_index_url else "")
-            _run(
-                f"installing the dependencies ({', '.join(deps)}) from {where}",
-                install_command(installer, python, deps, index_url, extra_index_url),
-                env,
-                work,
-            )
+            try:
+                _run(
+                    f"installing the dependencies ({', '.join(deps)}) from {where}",
+                    install_command(installer, python, deps, index_url, extra_index_url),
+                    env,
+                    work,
+                )
+            except StepError as exc:
+                raise _dependency_error(exc, name, deps, where) from None
             echo(f"  dependencies installed: {', '.join(deps)}")
         modules = top_level_modules(list(info["files"]))
         for module in modules:

@@ -194,22 +194,6 @@ def _both_tags(c: Ctx) -> None:
     git(c.work, "tag", "v1.0.1")
 
 
-def _shallow_vcs(c: Ctx) -> None:
-    # a depth-1 clone of a hatch-vcs project misses the tag its version comes from
-    c.commit(
-        {
-            "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n'
-            'build-backend = "hatchling.build"\n[project]\nname = "bad-inputs"\n'
-            'dynamic = ["version"]\n[tool.hatch.version]\nsource = "vcs"\n'
-        }
-    )
-    git(c.work, "tag", "-a", "v1.0.0", "-m", "1.0.0")
-    git(c.work, "push", "-q", "origin", "v1.0.0")
-    c.commit({"README.md": "more\n"})
-    shutil.rmtree(c.work)
-    git(c.work.parent, "clone", "-q", "--depth", "1", f"file://{c.bare}", str(c.work))
-
-
 def _index(mode: str, scheme: str = "http", **env: str) -> Setup:
     return lambda c: c.env.update({"TARGET": f"{scheme}://{{bad}}/{mode}/", **env})
 
@@ -448,12 +432,6 @@ ROWS = [
         "unreachable remote",
         lambda c: git(c.work, "remote", "set-url", "origin", str(c.bare.parent / "gone.git")),
         "git could not read the refs of remote 'origin'",
-    ),
-    Row(
-        "shallow clone of a VCS-versioned project",
-        _shallow_vcs,
-        "shallow",
-        xfail="issue 9 item 5 (shallow clones and VCS versions), h6",
     ),
     Row(
         "tag taken locally",

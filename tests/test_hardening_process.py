@@ -236,6 +236,12 @@ def test_an_interrupted_push_reports_what_the_remote_has(
         f"error: interrupted during push; the push landed: origin has v{NEW} at {head[:12]}"
     ], err
     assert "failed" not in errors_of(err)[0]
+    # the push comes before the upload: the landed tag is kept, and the same command finishes
+    assert git(work, "describe", "--tags") == f"v{NEW}"
+    assert index_files(index) == []
+    hook.unlink()
+    code, _, err = finish(start_ship(work, index.url))
+    assert code == 0, err
     assert index_files(index) == FILES
 
 

@@ -106,7 +106,8 @@ def test_promote_needs_the_release_on_the_source(tagged: Path, two_indexes) -> N
     ("downloaded", "fresh", "problems"),
     [
         ({"a.whl": "1", "a.tar.gz": "2"}, {"a.whl": "1", "a.tar.gz": "2"}, 0),
-        ({"a.whl": "1"}, {"a.whl": "1", "a.tar.gz": "2"}, 0),
+        # the source lacks a file the tag builds: an incomplete release is never promoted
+        ({"a.whl": "1"}, {"a.whl": "1", "a.tar.gz": "2"}, 1),
         ({"a.whl": "1"}, {"a.whl": "9"}, 1),
         ({"a.whl": "1", "b.whl": "3"}, {"a.whl": "1"}, 1),
     ],
@@ -130,3 +131,63 @@ def test_a_configured_index_url_does_not_redirect_either_end(two_indexes, tmp_pa
     assert "(2 uploaded)" in proc.stdout
     assert f"now on {dest.index_url}" in proc.stdout
     assert _files(dest) == _files(source)
+
+
+# --- issue 9: setuptools sdists are reproducible; only complete, verified releases are copied ---
+
+
+def _publish_tag(root: Path, source: Server, dist: Path, version: str) -> dict[str, bytes]:
+    """Tag ``root`` at ``version``, build it and upload the files to ``source``."""
+    git(root, "tag", "-a", f"v{version}", "-m", f"Release {version}")
+    built = build_dist(root, dist)
+    proc = release_cli(
+        "--project", str(root), "publish", "--repository", source.url, *map(str, built)
+    )
+    assert proc.returncode == 0, proc.stderr
+    return _files(source)
+
+
+def test_promote_a_setuptools_project(two_indexes, tmp_path: Path) -> None:
+    source, dest = two_indexes
+    root = git_repo_of("setuptools-static", tmp_path)
+    published = _publish_tag(root, source, tmp_path / "dist", "1.2.3")
+    assert sorted(published) == [
+        "rk_fixture_setuptools_static-1.2.3-py3-none-any.whl",
+        "rk_fixture_setuptools_static-1.2.3.tar.gz",
+    ]
+    proc = promote(root, source, dest)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "sha256 of every file matches a fresh build of v1.2.3" in proc.stdout
+    assert "(2 uploaded)" in proc.stdout
+    assert _files(dest) == published
+
+
+def test_promote_refuses_an_incomplete_release_on_the_source(
+    tagged: Path, two_indexes, tmp_path: Path
+) -> None:
+    source, dest = two_indexes
+    sdist = next(p for p in build_dist(tagged, tmp_path / "dist") if p.name.endswith(".tar.gz"))
+    shutil.copy(sdist, source.root / sdist.name)  # the wheel is still being uploaded
+    proc = promote(tagged, source, dest)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: promote refused: the files on ")
+    assert (
+        "pub_hatch_cli-1.0.0-py3-none-any.whl: the tag builds it but the source index"
+        in proc.stderr
+    )
+    assert _files(dest) == {}
+
+
+def test_promote_refuses_a_release_that_fails_verification_on_the_source(
+    two_indexes, tmp_path: Path
+) -> None:
+    source, dest = two_indexes
+    root = git_repo_of("pub-broken", tmp_path)
+    _publish_tag(root, source, tmp_path / "dist", "0.3.0")
+    proc = promote(root, source, dest)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith(
+        f"error: promote refused: pub-broken 0.3.0 does not verify on {source.index_url}"
+    ), proc.stderr
+    assert _files(dest) == {}

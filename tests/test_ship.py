@@ -113,6 +113,10 @@ def test_full_ship_to_a_url(capsys, repo, index: Server) -> None:
     code, out, err = ship(capsys, work, index.url)
     assert code == 0, err
     assert out.startswith(f"already released: pub-hatch-cli {NEW}")
+    assert main(["--project", str(work), "status", "--repository", index.url]) == 0
+    out = capsys.readouterr().out
+    assert f"release:     v{NEW} is released (2 file(s) on the index, verified, pushed)" in out
+    assert "clone:       full history" in out
     assert (snapshot(work), snapshot(bare), index_files(index)) == before
 
 
@@ -389,25 +393,31 @@ def test_verify_fails_then_resume(
     assert code == 1
     assert "error: verify failed" in err
     assert index_files(index) == FILES
-    assert git(bare, "tag") == ""  # never pushed
+    # pushed before the upload (issue 9): the remote's tag records the release in progress
+    assert git(bare, "rev-parse", "refs/tags/v1.0.1^{commit}") == git(work, "rev-parse", "HEAD")
     proxy.hide_project = None
     _resume(capsys, work, bare, index, proxy)
 
 
-def test_push_rejected_then_resume(capsys, repo, index: Server, proxy: FaultProxy) -> None:
+def test_push_rejected_rolls_back_before_any_upload(
+    capsys, repo, index: Server, proxy: FaultProxy
+) -> None:
+    # the push comes before the upload (issue 9): a rejected push burns no version
     work, bare = repo
     hook = bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'releases are frozen today' >&2\nexit 1\n")
     hook.chmod(0o755)
+    before = snapshot(work), snapshot(bare)
     code, _, err = ship(capsys, work, proxy.url)
     assert code == 1
     assert "error: push failed: push to origin was rejected" in err
-    assert git(bare, "tag") == ""
-    assert git(bare, "rev-parse", "main") != git(
-        work, "rev-parse", "HEAD"
-    )  # atomic: nothing landed
+    assert "rolled back" in err
+    assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
     hook.unlink()
-    _resume(capsys, work, bare, index, proxy)
+    code, _, err = ship(capsys, work, proxy.url)
+    assert code == 0, err
+    assert_released(work, bare, index)
+    assert sorted(proxy.uploads) == FILES
 
 
 def test_sigkill_between_steps_then_resume(capsys, repo, index: Server, proxy: FaultProxy) -> None:
@@ -519,18 +529,22 @@ def test_no_push_still_refuses_a_tag_taken_on_the_remote(capsys, repo, index: Se
     assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
 
 
-def test_remote_moved_after_the_upload_hints_at_pushing_the_tag(
-    capsys, repo, index: Server, proxy: FaultProxy
+def test_remote_moved_after_an_unpushed_release_hints_at_dropping_it(
+    capsys, repo, index: Server
 ) -> None:
+    # a release made here but never pushed (a run killed after the bump) has nothing public
     work, bare = repo
-    hook = bare / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\nexit 1\n")
-    hook.chmod(0o755)
-    assert ship(capsys, work, proxy.url)[0] == 1  # uploaded, not pushed
-    hook.unlink()
+    assert main(["--project", str(work), "bump", "patch", "--tag"]) == 0
+    capsys.readouterr()
+    assert main(["--project", str(work), "status", "--repository", index.url]) == 0
+    assert (
+        "release:     v1.0.1 is made here, neither pushed nor uploaded: "
+        f"`release ship --repository {index.url}` pushes, uploads and verifies it"
+    ) in capsys.readouterr().out
     _behind(work, bare)
-    code, _, err = ship(capsys, work, proxy.url)
+    before = snapshot(work), snapshot(bare)
+    code, _, err = ship(capsys, work, index.url)
     assert code == 2
     assert "behind origin/main" in err
-    assert "push the tag alone (git push origin v1.0.1), then merge (not rebase)" in err
-    assert git(work, "describe", "--tags") == "v1.0.1"
+    assert "v1.0.1 was made here but neither pushed nor uploaded: drop it (git tag -d v1.0.1" in err
+    assert (snapshot(work), snapshot(bare), index_files(index)) == (*before, [])
