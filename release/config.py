@@ -24,6 +24,8 @@ KEYS = (
     "extra-index-url",
     "push",
     "github-release",
+    "test-requirements",
+    "require-tests",
 )
 
 
@@ -41,6 +43,8 @@ class Config:
     extra_index_url: str | None = None
     push: bool = True
     github_release: bool = False
+    test_requirements: tuple[str, ...] | None = None
+    require_tests: bool = False
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def tag(self, version: object) -> str:
@@ -104,6 +108,11 @@ def load(project: Path) -> Config:
     for key, value in optional.items():
         if value is not None:
             _expect(value, str, key)
+    test_requirements = table.get("test-requirements")
+    if test_requirements is not None:
+        for item in _expect(test_requirements, list, "test-requirements"):
+            _expect(item, str, "test-requirements entry")
+        test_requirements = tuple(test_requirements)
     return Config(
         project=project,
         repository=optional["repository"],
@@ -115,5 +124,7 @@ def load(project: Path) -> Config:
         extra_index_url=optional["extra-index-url"],
         push=_expect(table.get("push", True), bool, "push"),
         github_release=_expect(table.get("github-release", False), bool, "github-release"),
+        test_requirements=test_requirements,
+        require_tests=_expect(table.get("require-tests", False), bool, "require-tests"),
         pyproject=data,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,19 @@ from conftest import snapshot
 from test_workflows import REPO, lint_workflows, tool, workflow_problems
 
 from release.__main__ import main
-from release.scaffold import SESSIONS, TRIGGERS, noxfile, releasekit_requirement
+from release.scaffold import (
+    SESSIONS,
+    TRIGGERS,
+    noxfile,
+    releasekit_requirement,
+    releasekit_version,
+)
 
 WRITTEN = [
     ".github/pull_request_template.md",
     ".github/workflows/ci.yml",
     ".github/workflows/release.yml",
+    ".gitignore",
     "noxfile.py",
     "tasks.py",
 ]
@@ -62,12 +70,15 @@ def test_each_trigger_writes_thin_front_doors_that_pass_the_checks(
     assert (code, err) == (0, "")
     assert files(tmp_path) == WRITTEN
     assert out.splitlines()[0] == "  create noxfile.py"
-    assert out.splitlines()[-1].startswith("next: ")
+    assert out.splitlines()[-2].startswith("next: ")
     for path in sorted((tmp_path / ".github" / "workflows").glob("*.yml")):
         assert workflow_problems(path) == [], path
     release = (tmp_path / ".github/workflows/release.yml").read_text()
-    template = REPO / "release" / "templates" / "workflows" / f"release-{trigger}.yml"
-    assert release == template.read_text()
+    assert "__" not in release
+    name = re.sub(r"[-_.]+", "-", tmp_path.name).lower()
+    assert f"url: https://pypi.org/p/{name}" in release
+    assert f"trigger {trigger}" in release.splitlines()[0] + release.splitlines()[1]
+    assert any("RELEASEKIT_REQUIREMENT" in line for line in out.splitlines())
 
 
 def test_every_trigger_passes_zizmor_and_the_schema(tmp_path: Path, capsys) -> None:
@@ -104,8 +115,7 @@ def test_a_file_that_differs_is_refused_without_force(tmp_path: Path, capsys) ->
     code, out, err = init(capsys, tmp_path)
     assert (code, out) == (2, "")
     assert err == (
-        "error: release init would overwrite tasks.py, .github/workflows/ci.yml "
-        "(nothing was written)\n"
+        "error: release init would overwrite tasks.py (nothing was written)\n"
         "hint: run again with --force to replace them, or move them aside\n"
     )
     assert snapshot(tmp_path) == before
@@ -113,7 +123,10 @@ def test_a_file_that_differs_is_refused_without_force(tmp_path: Path, capsys) ->
     code, out, err = init(capsys, tmp_path, "--force")
     assert (code, err) == (0, "")
     assert "  overwrite tasks.py" in out.splitlines()
-    assert "  overwrite .github/workflows/ci.yml" in out.splitlines()
+    assert (
+        "  overwrite .github/workflows/ci.yml (its jobs (none) are replaced by tests)"
+        in out.splitlines()
+    )
     assert files(tmp_path) == WRITTEN
 
 
@@ -140,7 +153,8 @@ def test_an_existing_noxfile_only_gains_the_sessions_it_lacks(tmp_path: Path, ca
     assert "def bump" not in added  # they have a bump session of their own
     assert "def tests" not in added
     assert '@nox.session(requires=["lint", "tests"])\ndef release(' in added
-    assert "import nox" not in added
+    assert "import nox\n" not in added
+    assert "from release import noxsupport" in added
 
     proc = subprocess.run(
         [sys.executable, "-m", "nox", "--list", "--noxfile", str(tmp_path / "noxfile.py")],
@@ -187,8 +201,12 @@ def test_generated_python_is_clean_and_calls_only_the_cli(tmp_path: Path, capsys
     for path in generated:
         compile(path.read_text(), str(path), "exec")
     text = (tmp_path / "noxfile.py").read_text()
-    assert text.count("@nox.session") == len(SESSIONS)
-    assert text.count(f'session.install("{releasekit_requirement()}")') == len(SESSIONS) - 1
+    # no lint configuration: no lint session; a tag trigger: no publish-dev
+    assert text.count("@nox.session") == len(SESSIONS) - 2
+    assert "def lint" not in text
+    installs = "noxsupport.install_releasekit(session, RELEASEKIT)"
+    assert text.count(installs) == len(SESSIONS) - 3
+    assert f'RELEASEKIT = "{releasekit_version()}"' in text
     if not _has("ruff"):
         pytest.skip("ruff comes with the lint extra")
     for args in (
@@ -215,9 +233,13 @@ def _has(name: str) -> bool:
 
 @pytest.mark.parametrize(
     ("version", "requirement"),
-    [("0.1.0", "releasekit>=0.1"), ("2.3.1rc1", "releasekit>=2.3"), ("0+unknown", "releasekit")],
+    [
+        ("0.1.0", "releasekit==0.1.0"),
+        ("2.3.1rc1", "releasekit==2.3.1rc1"),
+        ("0+unknown", "releasekit"),
+    ],
 )
-def test_releasekit_requirement(version: str, requirement: str) -> None:
+def test_the_sessions_pin_the_releasekit_that_wrote_them(version: str, requirement: str) -> None:
     assert releasekit_requirement(version) == requirement
 
 

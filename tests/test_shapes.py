@@ -1,0 +1,134 @@
+"""Each project shape releases end to end from what ``release init`` writes, as GitHub runs it.
+
+A test does what a user and GitHub would: ``release init`` with the shape's trigger, commit and
+push to a bare origin, then the generated workflow's ``run:`` steps in order (read from the
+YAML by tests/workflow_runner.py), each job in a fresh clone at the trigger's ref, against a
+real pypiserver, with the sessions installing a wheel of this checkout through
+``RELEASEKIT_REQUIREMENT``. GitHub's API is not here: the ``nox -s github-release`` steps are
+left out (tests/test_github.py covers that command against a stand-in).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import cli_env, copy_package, release_cli
+from workflow_runner import Event, JobResult, run_workflow
+
+from release.server import Server
+
+GITHUB_RELEASE = ("nox -s github-release",)
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def repository(shape: str, tmp_path: Path, branch: str) -> tuple[Path, Path]:
+    """The shape's fixture committed on ``branch`` and pushed to a bare origin."""
+    work = copy_package(shape, tmp_path)
+    origin = tmp_path / "origin.git"
+    _git(tmp_path, "init", "-q", "--bare", "-b", branch, str(origin))
+    _git(work, "init", "-q", "-b", branch)
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "initial")
+    _git(work, "remote", "add", "origin", str(origin))
+    _git(work, "push", "-q", "-u", "origin", branch)
+    return work, origin
+
+
+def init_and_push(work: Path, branch: str, *argv: str) -> str:
+    """``release init ARGV``, committed and pushed: its output."""
+    proc = release_cli("--project", str(work), "init", *argv)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "Release with releasekit")
+    _git(work, "push", "-q", "origin", branch)
+    return proc.stdout
+
+
+def run(work: Path, event: Event, origin: Path, tmp_path: Path, env: dict[str, str], index: Server):
+    """The release workflow of ``work`` for ``event``; asserts every job it ran passed."""
+    started = time.monotonic()
+    results = run_workflow(
+        work / ".github/workflows/release.yml",
+        event,
+        origin,
+        tmp_path / "runs",
+        env=env,
+        overrides={"RELEASE_REPOSITORY": index.url},
+        skip=GITHUB_RELEASE,
+    )
+    for job in results:
+        for step in job.steps:
+            assert step.returncode == 0, f"{job.name}: {step.run}\n{step.output[-6000:]}"
+    print(f"{event.ref}: {time.monotonic() - started:.0f}s")
+    return results
+
+
+def on_index(index: Server) -> list[str]:
+    return sorted(p.name for p in index.root.iterdir() if p.is_file())
+
+
+def ran(results: list[JobResult]) -> list[tuple[str, list[str]]]:
+    return [(j.name, [s.run for s in j.steps]) for j in results if not j.skipped]
+
+
+@pytest.fixture
+def env(releasekit_wheel: Path) -> dict[str, str]:
+    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel))
+
+
+@pytest.mark.slow
+def test_tag_shape_releases_from_a_pushed_tag(
+    tmp_path: Path, fresh_index: Server, env: dict[str, str]
+) -> None:
+    """hatchling on master, an existing ci.yml (lint, matrix) kept, a dev dependency group."""
+    work, origin = repository("shape-tag", tmp_path, "master")
+    ci_before = (work / ".github/workflows/ci.yml").read_bytes()
+    out = init_and_push(work, "master", "--trigger", "tag")
+    assert "leave .github/workflows/ci.yml (it exists and is kept without --force" in out
+    assert (work / ".github/workflows/ci.yml").read_bytes() == ci_before
+    proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
+    assert proc.returncode == 0, proc.stderr
+    _git(work, "push", "-q", "--follow-tags", "origin", "master")
+
+    results = run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
+
+    assert ran(results) == [
+        ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
+    ]
+    assert on_index(fresh_index) == [
+        "rk_shape_tag-0.3.1-py3-none-any.whl",
+        "rk_shape_tag-0.3.1.tar.gz",
+    ]
+    assert _git(origin, "tag") == "v0.3.1"
+
+
+@pytest.mark.slow
+def test_main_shape_releases_every_push(
+    tmp_path: Path, fresh_index: Server, env: dict[str, str]
+) -> None:
+    """setuptools on main; the tests need the test extra (pytest-mock)."""
+    work, origin = repository("shape-main", tmp_path, "main")
+    init_and_push(work, "main", "--trigger", "main")
+    pushed = _git(origin, "rev-parse", "main")
+
+    results = run(work, Event("push", "refs/heads/main"), origin, tmp_path, env, fresh_index)
+
+    assert ran(results) == [
+        ("release", ["python -m pip install nox==2026.10.20", "nox -s release -- --part patch"])
+    ]
+    assert on_index(fresh_index) == [
+        "rk_shape_main-1.4.1-py3-none-any.whl",
+        "rk_shape_main-1.4.1.tar.gz",
+    ]
+    assert _git(origin, "tag") == "v1.4.1"
+    head = _git(origin, "rev-parse", "main")
+    assert _git(origin, "rev-parse", "v1.4.1^{commit}") == head
+    assert _git(origin, "rev-parse", "main^") == pushed
