@@ -279,7 +279,7 @@ CI = ".github/workflows/ci.yml"
 RELEASE = ".github/workflows/release.yml"
 
 
-IGNORED = (".nox/", "dist/", "build/", "*.egg-info/")
+IGNORED = (".nox/", "dist/", "build/", "*.egg-info/", ".coverage", ".coverage.*")
 """What the sessions leave in the work tree; ignored, so a release sees a clean checkout."""
 
 

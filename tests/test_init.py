@@ -474,7 +474,7 @@ def test_gitignore_gains_what_the_sessions_leave(make_project, capsys) -> None:
     assert "  add ignore entries to .gitignore" in out.splitlines()
     assert (root / ".gitignore").read_text() == (
         "*.pyc\nbuild\n\n# nox sessions and builds (added by release init)\n"
-        ".nox/\ndist/\n*.egg-info/\n"
+        ".nox/\ndist/\n*.egg-info/\n.coverage\n.coverage.*\n"
     )
 
 

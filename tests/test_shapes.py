@@ -10,6 +10,7 @@ left out (tests/test_github.py covers that command against a stand-in).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -79,9 +80,15 @@ def ran(results: list[JobResult]) -> list[tuple[str, list[str]]]:
     return [(j.name, [s.run for s in j.steps]) for j in results if not j.skipped]
 
 
+@pytest.fixture(scope="session")
+def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One uv cache for every session venv of every shape (HOME is a fresh one per test)."""
+    return os.environ.get("UV_CACHE_DIR") or str(tmp_path_factory.mktemp("uv-cache"))
+
+
 @pytest.fixture
-def env(releasekit_wheel: Path) -> dict[str, str]:
-    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel))
+def env(releasekit_wheel: Path, uv_cache: str) -> dict[str, str]:
+    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel), UV_CACHE_DIR=uv_cache)
 
 
 @pytest.mark.slow
@@ -132,3 +139,117 @@ def test_main_shape_releases_every_push(
     head = _git(origin, "rev-parse", "main")
     assert _git(origin, "rev-parse", "v1.4.1^{commit}") == head
     assert _git(origin, "rev-parse", "main^") == pushed
+
+
+@pytest.mark.slow
+def test_deploy_shape_releases_what_is_merged_into_deploy(
+    tmp_path: Path, fresh_index: Server, env: dict[str, str]
+) -> None:
+    """setuptools; main is merged into deploy, which releases on a runner of its own."""
+    work, origin = repository("shape-deploy", tmp_path, "main")
+    init_and_push(work, "main", "--trigger", "deploy", "--runs-on", "self-hosted,deploy-runner")
+    _git(work, "push", "-q", "origin", "main:deploy")
+    merged = _git(origin, "rev-parse", "deploy")
+
+    results = run(work, Event("push", "refs/heads/deploy"), origin, tmp_path, env, fresh_index)
+
+    assert ran(results) == [
+        ("release", ["python -m pip install nox==2026.10.20", "nox -s release -- --part patch"])
+    ]
+    assert on_index(fresh_index) == [
+        "rk_shape_deploy-2.0.2-py3-none-any.whl",
+        "rk_shape_deploy-2.0.2.tar.gz",
+    ]
+    assert _git(origin, "tag") == "v2.0.2"
+    assert _git(origin, "rev-parse", "deploy") == _git(origin, "rev-parse", "v2.0.2^{commit}")
+    assert _git(origin, "rev-parse", "deploy^") == merged
+    assert _git(origin, "rev-parse", "main") == merged
+
+
+@pytest.mark.slow
+def test_release_shape_publishes_a_github_release_and_refuses_a_branch_dispatch(
+    tmp_path: Path, fresh_index: Server, env: dict[str, str]
+) -> None:
+    """poetry-core, a pre-release version, no tests at all: the gate passes with a warning."""
+    work, origin = repository("shape-release", tmp_path, "main")
+    init_and_push(work, "main", "--trigger", "release")
+
+    dispatched = run_workflow(
+        work / ".github/workflows/release.yml",
+        Event("workflow_dispatch", "refs/heads/main"),
+        origin,
+        tmp_path / "dispatch",
+        env=env,
+        overrides={"RELEASE_REPOSITORY": fresh_index.url},
+    )
+    (job,) = dispatched
+    assert not job.ok
+    assert "nothing to publish: this workflow_dispatch run is on refs/heads/main" in (
+        job.steps[-1].output
+    )
+    assert on_index(fresh_index) == []
+
+    proc = release_cli("--project", str(work), "bump", "0.1.0a9", "--commit", "--tag")
+    assert proc.returncode == 0, proc.stderr
+    _git(work, "push", "-q", "--follow-tags", "origin", "main")
+    results = run(work, Event("release", "refs/tags/v0.1.0a9"), origin, tmp_path, env, fresh_index)
+
+    assert ran(results) == [
+        ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
+    ]
+    (publish,) = [j for j in results if j.name == "publish"]
+    assert "WARNING: pytest collected no tests" in publish.steps[-1].output
+    assert on_index(fresh_index) == [
+        "rk_shape_release-0.1.0a9-py3-none-any.whl",
+        "rk_shape_release-0.1.0a9.tar.gz",
+    ]
+    assert _git(origin, "tag") == "v0.1.0a9"
+
+
+@pytest.mark.slow
+def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
+    tmp_path: Path, fresh_index: Server, env: dict[str, str]
+) -> None:
+    """setuptools on master, --cov in addopts, an old publish.yml on the tag trigger replaced."""
+    work, origin = repository("shape-testpypi", tmp_path, "master")
+    proc = release_cli("--project", str(work), "init", "--trigger", "testpypi")
+    assert proc.returncode == 2
+    assert "error: .github/workflows/publish.yml already publishes on the testpypi trigger" in (
+        proc.stderr
+    )
+    init_and_push(work, "master", "--trigger", "testpypi", "--replace", "publish.yml")
+    count = _git(origin, "rev-list", "--count", "master")
+    pushed = _git(origin, "rev-parse", "master")
+
+    results = run(work, Event("push", "refs/heads/master"), origin, tmp_path, env, fresh_index)
+
+    assert ran(results) == [
+        ("testpypi", ["python -m pip install nox==2026.10.20", "nox -s publish-dev"])
+    ]
+    dev = f"0.9.1.dev{count}"
+    assert on_index(fresh_index) == [
+        f"rk_shape_testpypi-{dev}-py3-none-any.whl",
+        f"rk_shape_testpypi-{dev}.tar.gz",
+    ]
+    assert _git(origin, "tag") == ""
+    assert _git(origin, "rev-parse", "master") == pushed
+
+    proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
+    assert proc.returncode == 0, proc.stderr
+    _git(work, "push", "-q", "--follow-tags", "origin", "master")
+    results = run(
+        work, Event("push", "refs/tags/v0.9.1"), origin, tmp_path / "tag", env, fresh_index
+    )
+
+    assert ran(results) == [
+        ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
+    ]
+    assert on_index(fresh_index) == sorted(
+        [
+            f"rk_shape_testpypi-{dev}-py3-none-any.whl",
+            f"rk_shape_testpypi-{dev}.tar.gz",
+            "rk_shape_testpypi-0.9.1-py3-none-any.whl",
+            "rk_shape_testpypi-0.9.1.tar.gz",
+        ]
+    )
+    assert _git(origin, "tag") == "v0.9.1"
