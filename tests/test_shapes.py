@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_env, copy_package, release_cli
-from workflow_runner import Event, JobResult, run_workflow
+from workflow_runner import Event, JobResult, checkout, evaluate, run_workflow
 
 from release.server import Server
 
@@ -253,3 +253,39 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
         ]
     )
     assert _git(origin, "tag") == "v0.9.1"
+
+
+# --- the runner itself ---
+
+CONTEXT = {"github": {"ref": "refs/tags/v1.0.0", "event_name": "release"}}
+
+
+@pytest.mark.parametrize(
+    ("expr", "value"),
+    [
+        ("startsWith(github.ref, 'refs/tags/')", True),
+        ("${{ startsWith(github.ref, 'refs/heads/') }}", False),
+        ("github.event_name == 'release' || startsWith(github.ref, 'refs/heads/')", True),
+        ("github.event_name != 'release' && true", False),
+        ("!(github.event_name == 'push')", True),
+        ("github.ref == 'REFS/TAGS/V1.0.0'", True),  # comparisons ignore case, as on GitHub
+    ],
+)
+def test_the_runner_evaluates_conditions_on_the_ref_and_event(expr: str, value: bool) -> None:
+    assert evaluate(expr, CONTEXT) is value
+
+
+def test_the_runner_checks_out_at_the_depth_asked_for(tmp_path: Path) -> None:
+    work, origin = repository("shape-release", tmp_path, "main")
+    (work / "second").write_text("2")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "second")
+    _git(work, "tag", "v9.9.9")
+    _git(work, "push", "-q", "--tags", "origin", "main")
+    shallow = checkout(origin, Event("push", "refs/tags/v9.9.9"), tmp_path / "a", depth=1)
+    assert _git(shallow, "rev-parse", "--is-shallow-repository") == "true"
+    assert _git(shallow, "rev-list", "--count", "HEAD") == "1"
+    assert subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=shallow).returncode == 1
+    full = checkout(origin, Event("push", "refs/heads/main"), tmp_path / "b", depth=0)
+    assert _git(full, "rev-list", "--count", "HEAD") == "2"
+    assert _git(full, "symbolic-ref", "--short", "HEAD") == "main"
