@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from release.noxsupport import require_release_ref
 from release.scaffold import (
     SESSIONS,
     TRIGGERS,
+    _session_names,
     dev_version,
     noxfile,
     releasekit_requirement,
@@ -520,3 +522,28 @@ def test_dev_version_counts_commits_and_refuses_a_shallow_clone(tmp_path: Path) 
     with pytest.raises(UsageError, match="this clone is shallow") as info:
         dev_version(shallow, Version("1.2.3"))
     assert info.value.hint is not None and "fetch-depth: 0" in info.value.hint
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+@pytest.mark.parametrize("lint", [False, True], ids=["no-lint", "ruff"])
+def test_every_session_the_files_mention_exists(
+    make_project, capsys, trigger: str, lint: bool
+) -> None:
+    root = _project(make_project, {"ruff.toml": ""} if lint else {}, branch="master")
+    assert init(capsys, root, "--trigger", trigger)[0] == 0
+    sessions, _ = _session_names(ast.parse((root / "noxfile.py").read_text()))
+    commands = [f"`{m}`" for m in re.findall(r"`(nox -s [^`]*)`", _text(root))]
+    for path in (root / ".github/workflows").glob("*.yml"):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            commands += [s["run"] for s in job["steps"] if "run" in s]
+    mentioned = set()
+    for command in commands:
+        if match := re.search(r"nox -s ([\w -]+?)(?: --|`|$)", command):
+            mentioned.update(match.group(1).split())
+    assert {"tests", "github-release"} & mentioned
+    assert mentioned <= sessions, mentioned - sessions
+    assert ("lint" in sessions) is lint
+
+
+def _text(root: Path) -> str:
+    return (root / ".github/pull_request_template.md").read_text() + (root / "tasks.py").read_text()

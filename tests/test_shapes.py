@@ -110,6 +110,8 @@ def test_tag_shape_releases_from_a_pushed_tag(
     assert ran(results) == [
         ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
     ]
+    (publish,) = [j for j in results if not j.skipped]
+    assert f"uv pip install {env['RELEASEKIT_REQUIREMENT']}" in publish.steps[-1].output
     assert on_index(fresh_index) == [
         "rk_shape_tag-0.3.1-py3-none-any.whl",
         "rk_shape_tag-0.3.1.tar.gz",
@@ -253,6 +255,38 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
         ]
     )
     assert _git(origin, "tag") == "v0.9.1"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 9 item 9 (h6): bump refuses a hand-written section for the version "
+    "being released ('already has a section for 0.3.1')",
+)
+def test_tag_shape_with_a_hand_written_changelog_section(
+    tmp_path: Path, fresh_index: Server, env: dict[str, str]
+) -> None:
+    """Some projects write ``## [0.3.1] - date`` by hand before tagging."""
+    work, origin = repository("shape-tag", tmp_path, "master")
+    changes = work / "CHANGES.md"
+    changes.write_text(
+        changes.read_text().replace(
+            "## [Unreleased]\n\n- Answer in an event loop.\n",
+            "## [Unreleased]\n\n## [0.3.1] - 2025-01-15\n\n- Answer in an event loop.\n",
+        )
+    )
+    init_and_push(work, "master", "--trigger", "tag")
+    proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
+    assert proc.returncode == 0, proc.stderr
+    _git(work, "push", "-q", "--follow-tags", "origin", "master")
+
+    run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
+
+    assert on_index(fresh_index) == [
+        "rk_shape_tag-0.3.1-py3-none-any.whl",
+        "rk_shape_tag-0.3.1.tar.gz",
+    ]
+    assert _git(origin, "tag") == "v0.3.1"
 
 
 # --- the runner itself ---
