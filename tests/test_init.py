@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from conftest import git, init_repo, snapshot
+from conftest import git, init_repo, release_cli, snapshot
 from packaging.version import Version
 from test_workflows import REPO, lint_workflows, tool, workflow_problems
 
@@ -547,3 +547,23 @@ def test_every_session_the_files_mention_exists(
 
 def _text(root: Path) -> str:
     return (root / ".github/pull_request_template.md").read_text() + (root / "tasks.py").read_text()
+
+
+def test_ship_dev_in_a_shallow_clone_is_refused_with_the_fix(tmp_path: Path, make_project) -> None:
+    origin = _project(make_project, {})
+    (origin / "more").write_text("x")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "more")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(shallow))
+    before = snapshot(shallow)
+    proc = release_cli(
+        "--project", str(shallow), "ship", "--dev", "--repository", "http://127.0.0.1:9/"
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "error: a development version counts the commits in HEAD's history, and this clone is "
+        "shallow\n"
+        "hint: check out with fetch-depth: 0 (actions/checkout), or git fetch --unshallow\n"
+    )
+    assert snapshot(shallow) == before
