@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import nox
+
+# the gate logic is the release package's own (release.noxsupport), shared with the noxfiles
+# release init writes; nox runs this file from its own interpreter, so import it from here
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from release import noxsupport
 
 nox.options.default_venv_backend = "uv|virtualenv"
 # uv installs without compiling bytecode; where PYTHONDONTWRITEBYTECODE is set, every process
@@ -14,22 +20,11 @@ os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_missing_interpreters = True
 
-# Sessions that finished their work in this nox run. nox counts a *skipped* prerequisite as a
-# success, so `release` checks this set instead of trusting `requires=` alone.
-PASSED: set[str] = set()
-PIPELINES = ("release", "promote")
-
 
 def _release(session: nox.Session, command: str, *default: str) -> None:
     """Install this project and run ``release COMMAND`` with the posargs (or ``default``)."""
     session.install(".")
     session.run("release", command, *(session.posargs or default))
-
-
-def _own_posargs(session: nox.Session) -> list[str]:
-    """Posargs meant for this session: none when they were given for a release pipeline."""
-    requested = getattr(session._runner.global_config, "sessions", None) or []
-    return [] if any(name in PIPELINES for name in requested) else list(session.posargs)
 
 
 @nox.session
@@ -43,23 +38,19 @@ def lint(session: nox.Session) -> None:
     session.run("zizmor", "--offline", ".github")
     workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.yml"))
     session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
-    PASSED.add("lint")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest; pass pytest options after --)."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-n", "auto", *_own_posargs(session))
-    PASSED.add("tests")
+    session.run("pytest", "-n", "auto", *noxsupport.own_posargs(session))
 
 
 @nox.session(requires=["lint", "tests"])
 def release(session: nox.Session) -> None:
     """Lint, test, then release ship: a rehearsal unless a target is set: nox -s release [-- --part minor]."""
-    missing = {"lint", "tests"} - PASSED
-    if missing:
-        session.error(f"{', '.join(sorted(missing))} did not run (skipped?); refusing to release")
+    noxsupport.require_passed(session, ["lint", "tests"])
     session.log("# Shipping: preflight, bump, build, check, upload, verify, push")
     _release(session, "ship")
 

@@ -235,14 +235,26 @@ def _cmd_github_release(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    plan = scaffold.plan(args.project, args.trigger, force=args.force)
+    runs_on = tuple(label.strip() for arg in args.runs_on for label in arg.split(","))
+    plan = scaffold.plan(
+        args.project,
+        args.trigger,
+        force=args.force,
+        runs_on=tuple(filter(None, runs_on)),
+        replace=tuple(args.replace),
+        keep=tuple(args.keep),
+    )
     if not plan.changes:
         print(f"release init: every file is up to date (trigger {plan.trigger})")
+        for action in plan.actions:
+            if action.kind == "leave":
+                print(f"  {action.describe()}")
         return 0
     scaffold.execute(plan)
     for action in plan.actions:
         print(f"  {action.describe()}")
-    print(f"next: {scaffold.NEXT_STEPS[plan.trigger]}")
+    for line in scaffold.next_steps(plan):
+        print(line)
     return 0
 
 
@@ -273,15 +285,26 @@ def _cmd_serve_index(args: argparse.Namespace) -> int:
     raise StepError(f"pypiserver stopped by itself (status {code})")
 
 
+def _dev_version(project: Path) -> str:
+    """``--dev``: the next patch version with .devN (N: commits in HEAD's history)."""
+    from . import bump
+
+    current = bump.read_state(config.load(project)).current
+    return scaffold.dev_version(project, current)
+
+
 def _ship_options(args: argparse.Namespace, **extra: object) -> pipeline.Options:
     from . import pipeline
 
     rerun = "release " + " ".join(shlex.quote(a) for a in (args.argv or []))
+    part, push = args.part, False if args.no_push else None
+    if getattr(args, "dev", False):
+        part, push = _dev_version(args.project), False
     return pipeline.Options(
-        part=args.part,
+        part=part,
         repository=args.repository,
         index_url=args.index_url,
-        push=False if args.no_push else None,
+        push=push,
         rerun=rerun.strip(),
         **extra,  # type: ignore[arg-type]
     )
@@ -574,9 +597,34 @@ def build_parser() -> argparse.ArgumentParser:
         choices=scaffold.TRIGGERS,
         default=scaffold.DEFAULT_TRIGGER,
         help="what starts a release: a pushed v* tag (default), every merge to main, "
-        "a merge into the deploy branch, or a published GitHub Release",
+        "a merge into the deploy branch, a published GitHub Release, or testpypi "
+        "(every push to the release branch: X.Y.Z.devN to TestPyPI; v* tags: PyPI)",
     )
-    p.add_argument("--force", action="store_true", help="overwrite files that differ")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite files that differ, ci.yml included"
+    )
+    p.add_argument(
+        "--runs-on",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="runner label(s) of the release jobs, comma-separated or repeated "
+        "(default: ubuntu-latest; deploy: self-hosted,deploy)",
+    )
+    p.add_argument(
+        "--replace",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="delete this existing workflow that publishes on the same trigger",
+    )
+    p.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave this existing workflow that publishes on the same trigger",
+    )
     p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(
@@ -605,6 +653,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--repository", metavar="R", help=targets.CHOICES)
         p.add_argument("--index-url", metavar="URL", help="the simple index verify installs from")
         p.add_argument("--no-push", action="store_true", help="do not push the commit and tag")
+        p.add_argument(
+            "--dev",
+            action="store_true",
+            help="a development release of HEAD instead: the next patch version with .devN "
+            "(N: the commits in HEAD's history), uploaded and verified, nothing pushed",
+        )
         if command == "ship":
             p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
             p.add_argument("--keep", action="store_true", help="keep the rehearsal's directories")

@@ -32,6 +32,8 @@ KEYS = (
     "allow-major-from-zero",
     "allow-untracked",
     "require-notes",
+    "test-requirements",
+    "require-tests",
 )
 
 
@@ -53,6 +55,8 @@ class Config:
     allow_major_from_zero: bool = False
     allow_untracked: bool = True
     require_notes: bool = False
+    test_requirements: tuple[str, ...] | None = None
+    require_tests: bool = False
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     name: str | None = None
     """The PEP 503 normalized project name (``{name}`` in ``tag-format``), when declared."""
@@ -271,6 +275,11 @@ def load(project: Path) -> Config:
             hint="name the branch releases are made from, e.g. main",
         )
     auto_parts = _auto_parts(table.get("auto-parts", {}))
+    test_requirements = table.get("test-requirements")
+    if test_requirements is not None:
+        for item in _expect(test_requirements, list, "test-requirements"):
+            _expect(item, str, "test-requirements entry")
+        test_requirements = tuple(test_requirements)
     return Config(
         project=project,
         repository=optional["repository"],
@@ -288,6 +297,8 @@ def load(project: Path) -> Config:
         ),
         allow_untracked=_expect(table.get("allow-untracked", True), bool, "allow-untracked"),
         require_notes=_expect(table.get("require-notes", False), bool, "require-notes"),
+        test_requirements=test_requirements,
+        require_tests=_expect(table.get("require-tests", False), bool, "require-tests"),
         pyproject=data,
         name=name,
         tag_format_raw=raw_format,

@@ -14,6 +14,8 @@ import pytest
 from release.server import Server, running
 
 PACKAGES = Path(__file__).parent / "packages"
+REPO = Path(__file__).resolve().parent.parent
+collect_ignore_glob = ["packages/*"]  # the shape fixtures have test suites of their own
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +199,16 @@ def hatch_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path
     """The pub-hatch-cli fixture committed in a repository and built once: (project, artifacts)."""
     root = git_repo_of("pub-hatch-cli", tmp_path_factory.mktemp("hatch-cli"))
     return root, build_dist(root)
+
+
+@pytest.fixture(scope="session")
+def releasekit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of this checkout (``uv build --wheel``), for ``RELEASEKIT_REQUIREMENT``."""
+    out = tmp_path_factory.mktemp("releasekit-wheel")
+    subprocess.run(
+        [str(VENV_BIN / "uv"), "build", "--wheel", "--quiet", "--out-dir", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = out.glob("releasekit-*.whl")
+    return wheel

@@ -125,6 +125,7 @@ def test_our_workflows_are_there() -> None:
         "release-main.yml",
         "release-release.yml",
         "release-tag.yml",
+        "release-testpypi.yml",
     ]
 
 

@@ -1,0 +1,3 @@
+"""Shape fixture: deploy."""
+
+VERSION_NAME = "deploy"

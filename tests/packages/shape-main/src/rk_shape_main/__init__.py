@@ -1,0 +1,8 @@
+"""Shape fixture: main."""
+
+import os
+
+
+def home() -> str:
+    """Where HOME points."""
+    return os.environ.get("HOME", "")

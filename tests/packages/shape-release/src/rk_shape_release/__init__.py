@@ -1,0 +1,1 @@
+"""Shape fixture: release."""

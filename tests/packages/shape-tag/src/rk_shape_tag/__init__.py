@@ -1,0 +1,6 @@
+"""Shape fixture: tag."""
+
+
+def answer() -> int:
+    """The answer."""
+    return 42

@@ -1,0 +1,6 @@
+"""Shape fixture: testpypi."""
+
+
+def double(x: int) -> int:
+    """Twice x."""
+    return 2 * x
