@@ -15,14 +15,20 @@ class _Terminal(io.StringIO):
 
 
 @pytest.mark.parametrize(
-    ("stream", "no_color", "expected"),
-    [(_Terminal(), None, True), (_Terminal(), "1", False), (io.StringIO(), None, False)],
+    ("stream", "environ", "expected"),
+    [
+        (_Terminal(), {}, True),
+        (_Terminal(), {"NO_COLOR": "1"}, False),
+        (io.StringIO(), {}, False),
+        (io.StringIO(), {"FORCE_COLOR": "1"}, True),
+        (io.StringIO(), {"FORCE_COLOR": ""}, False),
+        (io.StringIO(), {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        (_Terminal(), {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+    ],
 )
-def test_use_color(monkeypatch, stream, no_color, expected) -> None:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    if no_color is not None:
-        monkeypatch.setenv("NO_COLOR", no_color)
-    assert use_color(stream) is expected
+def test_use_color(stream, environ, expected) -> None:
+    """A terminal gets colour; FORCE_COLOR forces it elsewhere; NO_COLOR wins over both."""
+    assert use_color(stream, environ) is expected
 
 
 def test_plain_text_off_a_terminal_and_a_summary(monkeypatch) -> None:
