@@ -59,8 +59,11 @@ def target(t: Target) -> dict[str, Any]:
 
 
 def checks(found: Iterable[Check]) -> list[dict[str, Any]]:
-    """Each preflight check as name, ok, message, hint."""
-    return [{"name": c.name, "ok": c.ok, "message": c.message, "hint": c.hint} for c in found]
+    """Each preflight check as name, ok, message, and the hint when it failed."""
+    return [
+        {"name": c.name, "ok": c.ok, "message": c.message, "hint": None if c.ok else c.hint or None}
+        for c in found
+    ]
 
 
 def steps(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
