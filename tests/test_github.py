@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import urllib.parse
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

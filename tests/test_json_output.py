@@ -67,7 +67,12 @@ def test_version(work: Path) -> None:
     proc = release_cli("--project", str(work), "version", "--json")
     assert proc.returncode == 0, proc.stderr
     doc = parse(proc, "version")
-    assert doc["release"] == {"name": "pub-hatch-cli", "current": "1.0.0", "next": None, "tag": "v1.0.0"}
+    assert doc["release"] == {
+        "name": "pub-hatch-cli",
+        "current": "1.0.0",
+        "next": None,
+        "tag": "v1.0.0",
+    }
     # the flag before the command name gives the same document
     before = release_cli("--json", "--project", str(work), "version")
     assert json.loads(before.stdout) == doc
@@ -125,7 +130,9 @@ def test_status_matches_the_text(work: Path, pypi_index: Server) -> None:
     planned = [line.removeprefix("ship would ") for line in text if line.startswith("ship would")]
     assert planned == [f"{s['name']}: {s['description']}" for s in doc["steps"]]
     checks = [line.strip() for line in text if line.startswith("  [")]
-    assert checks == [f"[{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['message']}" for c in doc["checks"]]
+    assert checks == [
+        f"[{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['message']}" for c in doc["checks"]
+    ]
 
 
 def test_status_reports_a_refusal_with_its_hint(work: Path, pypi_index: Server) -> None:
@@ -152,6 +159,7 @@ def test_ship_dry_run(work: Path, pypi_index: Server) -> None:
     assert snapshot(work) == before
 
 
+@pytest.mark.slow
 def test_ship_real_records_each_step(work: Path, fresh_index: Server) -> None:
     argv = ["--project", str(work), "ship", "--repository", fresh_index.url, "--no-isolation"]
     proc = release_cli(*argv, "--json")
