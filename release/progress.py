@@ -84,7 +84,7 @@ class Reporter:
         if self.actions:
             self.line(f"::group::{escape_data(step)}")
         self.line(f"==> {step}: {detail}")
-        if self.live and step in LONG_STEPS:
+        if self.live and step in LONG_STEPS and _isatty(self.stream):
             self._start_live(step)
 
     def _start_live(self, step: str) -> None:

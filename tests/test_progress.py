@@ -59,3 +59,38 @@ def test_colour_on_a_terminal(monkeypatch) -> None:
     reporter.start("check", "twine")
     reporter.finish("ok")
     assert "\033[32mok\033[0m" in out.getvalue()
+
+
+def test_a_long_step_shows_its_elapsed_time_on_a_terminal() -> None:
+    """build and verify get a live line (rich) while they run; a line printed meanwhile stays."""
+    import time
+
+    out = _Terminal()
+    reporter = Reporter(out, color=False, live=True)
+    reporter.start("build", "sdist and wheel")
+    time.sleep(1.2)
+    reporter.line("    a line from the build")
+    reporter.finish("ok", "2 files")
+    text = out.getvalue()
+    assert "build running, 1s" in text
+    assert "    a line from the build" in text
+    assert text.rstrip().endswith("s): 2 files")
+    quick = _Terminal()
+    reporter = Reporter(quick, color=False, live=True)
+    reporter.start("check", "twine")
+    reporter.finish("ok")
+    assert "running" not in quick.getvalue()  # only the long steps
+
+
+def test_off_a_terminal_rich_is_not_imported() -> None:
+    """The reporter imports rich only for a live line (twine may load it on its own paths)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys; from release.progress import Reporter; "
+        "r = Reporter(io.StringIO(), live=True); r.start('build', 'x'); r.finish('ok'); "
+        "print(any(m == 'rich' or m.startswith('rich.') for m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout == "False\n", proc.stderr
