@@ -319,12 +319,13 @@ def _ship_options(args: argparse.Namespace, **extra: object) -> pipeline.Options
 
 
 def _cmd_ship(args: argparse.Namespace) -> int:
-    from .progress import Reporter
+    from .progress import Reporter, use_color
 
-    out: settings_mod.Output = args.output
     on_tty = sys.stderr.isatty()
     reporter = Reporter(
-        color=out.color(on_tty), actions=out.actions, live=on_tty and not out.actions
+        color=use_color(sys.stderr, os.environ),
+        actions=args.output.actions,
+        live=on_tty and not args.output.actions,
     )
     try:
         return _ship(args, reporter)
@@ -394,10 +395,7 @@ def _ship_report(args: argparse.Namespace, reporter: Reporter) -> None:
         if chosen is not None:
             doc["target"] = chosen  # the rehearsal's inner survey aims at its throwaway index
     doc["outcomes"] = report.outcomes(reporter.rows)
-    doc.setdefault("dry_run", bool(args.dry_run))
-    doc.setdefault("rehearsal", False)
-    doc.setdefault("released", False)
-    doc.setdefault("files", [])
+    doc["dry_run"] = bool(args.dry_run)
     if out.github_output:
         report.append(out.github_output, report.output_lines(report.github_outputs(doc)))
     if out.step_summary:

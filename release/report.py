@@ -23,8 +23,23 @@ if TYPE_CHECKING:
 SCHEMA = 1
 
 
+EXTRA: dict[str, dict[str, Any]] = {
+    "bump": {"dry_run": False, "auto": None, "commit": None},
+    "status": {
+        "resume": False,
+        "complete": False,
+        "on_index": [],
+        "dirty": [],
+        "credentials": None,
+        "auto": None,
+    },
+    "ship": {"dry_run": False, "rehearsal": False, "released": False, "files": []},
+}
+"""The fields each command adds to the common ones, with their values before anything is known."""
+
+
 def document(command: str) -> dict[str, Any]:
-    """An empty document for ``command``: every documented field present."""
+    """An empty document for ``command``: every documented field present, also on an error."""
     return {
         "schema": SCHEMA,
         "command": command,
@@ -35,6 +50,7 @@ def document(command: str) -> dict[str, Any]:
         "steps": [],
         "outcomes": [],
         "error": None,
+        **{k: (list(v) if isinstance(v, list) else v) for k, v in EXTRA.get(command, {}).items()},
     }
 
 

@@ -154,21 +154,13 @@ def _backoff(value: object) -> Backoff:
 
 @dataclass(frozen=True)
 class Output:
-    """How a run reports: JSON, GitHub Actions workflow commands and files, colour."""
+    """How a run reports: JSON, and GitHub Actions workflow commands and files."""
 
     json: bool = False
     actions: bool = False
     """``GITHUB_ACTIONS=true``: ::group:: and ::error:: lines, outputs and a step summary."""
     github_output: str | None = None
     step_summary: str | None = None
-    no_color: bool = False
-    force_color: bool = False
-
-    def color(self, isatty: bool) -> bool:
-        """Colour or not: NO_COLOR wins over FORCE_COLOR, which wins over the terminal test."""
-        if self.no_color:
-            return False
-        return self.force_color or isatty
 
 
 def output(environ: Mapping[str, str], *, json: bool = False) -> Output:
@@ -179,6 +171,4 @@ def output(environ: Mapping[str, str], *, json: bool = False) -> Output:
         actions=actions,
         github_output=(environ.get("GITHUB_OUTPUT") or None) if actions else None,
         step_summary=(environ.get("GITHUB_STEP_SUMMARY") or None) if actions else None,
-        no_color=bool(environ.get("NO_COLOR")),
-        force_color=bool(environ.get("FORCE_COLOR")),
     )

@@ -40,9 +40,8 @@ def actions_env(tmp_path: Path, **extra: str) -> tuple[dict[str, str], Path, Pat
     out, summary = tmp_path / "github_output", tmp_path / "step_summary"
     out.write_text("earlier=kept\n")
     summary.write_text("# earlier step\n")
-    env = cli_env(
-        GITHUB_ACTIONS="true", GITHUB_OUTPUT=str(out), GITHUB_STEP_SUMMARY=str(summary), **extra
-    )
+    env = cli_env(GITHUB_ACTIONS="true", GITHUB_OUTPUT=str(out), GITHUB_STEP_SUMMARY=str(summary))
+    env.update(extra)
     return env, out, summary
 
 
@@ -217,4 +216,33 @@ def test_force_color_off_a_terminal(
     assert proc.returncode == 0, proc.stderr
     assert ("\033[32mok\033[0m" in proc.stderr) is coloured
     assert ("\033[" in proc.stderr) is coloured
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("actions", ["true", "false"])
+def test_a_dry_run_in_actions_releases_nothing(
+    tmp_path: Path, pypi_index: Server, actions: str
+) -> None:
+    """A dry run writes released=false; outside Actions (not exactly "true") nothing is written."""
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    before = snapshot(root)
+    env, out, summary = actions_env(tmp_path, GITHUB_ACTIONS=actions)
+    argv = [
+        "--project",
+        str(root),
+        "ship",
+        "--repository",
+        pypi_index.url,
+        "--dry-run",
+        "--no-push",
+    ]
+    proc = release_cli(*argv, env=env)
+    assert proc.returncode == 0, proc.stderr
+    if actions == "true":
+        assert groups(proc.stderr) == ["preflight"]
+        assert out.read_text() == "earlier=kept\nversion=1.0.1\ntag=v1.0.1\nreleased=false\n"
+        assert "| preflight | ok |" in summary.read_text()
+    else:
+        assert "::" not in proc.stderr
+        assert (out.read_text(), summary.read_text()) == ("earlier=kept\n", "# earlier step\n")
     assert snapshot(root) == before
