@@ -396,10 +396,15 @@ def _ship_report(args: argparse.Namespace, reporter: Reporter) -> None:
             doc["target"] = chosen  # the rehearsal's inner survey aims at its throwaway index
     doc["outcomes"] = report.outcomes(reporter.rows)
     doc["dry_run"] = bool(args.dry_run)
-    if out.github_output:
-        report.append(out.github_output, report.output_lines(report.github_outputs(doc)))
-    if out.step_summary:
-        report.append(out.step_summary, report.summary_markdown(doc, reporter.markdown()))
+    for path, text in (
+        (out.github_output, report.output_lines(report.github_outputs(doc))),
+        (out.step_summary, report.summary_markdown(doc, reporter.markdown())),
+    ):
+        if path:
+            try:
+                report.append(path, text)
+            except OSError as exc:  # the run's own outcome matters more than its report
+                print(f"warning: cannot append to {path}: {exc.strerror}", file=sys.stderr)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

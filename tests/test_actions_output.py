@@ -246,3 +246,22 @@ def test_a_dry_run_in_actions_releases_nothing(
         assert "::" not in proc.stderr
         assert (out.read_text(), summary.read_text()) == ("earlier=kept\n", "# earlier step\n")
     assert snapshot(root) == before
+
+
+def test_an_unwritable_output_file_is_a_warning(tmp_path: Path, pypi_index: Server) -> None:
+    """The run's exit status is its own; a $GITHUB_OUTPUT that cannot be written is a warning."""
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    env, _out, summary = actions_env(tmp_path, GITHUB_OUTPUT=str(tmp_path))  # a directory
+    argv = [
+        "--project",
+        str(root),
+        "ship",
+        "--repository",
+        pypi_index.url,
+        "--dry-run",
+        "--no-push",
+    ]
+    proc = release_cli(*argv, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: cannot append to {tmp_path}: Is a directory" in proc.stderr.splitlines()
+    assert "| preflight | ok |" in summary.read_text()
