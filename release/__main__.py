@@ -736,11 +736,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReleaseError as exc:
         if args.debug:
             raise
-        _report_error(args, exc.message, exc.hint, exc.exit_code)
+        _report_error(args, exc.message, exc.hint)
         report.error(args.doc, exc)
         code = exc.exit_code
     except KeyboardInterrupt:
-        _report_error(args, "interrupted", None, 130)
+        _report_error(args, "interrupted", None)
         report.error(args.doc, None, "interrupted", 130)
         code = 130
     if args.json:
@@ -748,7 +748,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _report_error(args: argparse.Namespace, message: str, hint: str | None, code: int) -> None:
+def _report_error(args: argparse.Namespace, message: str, hint: str | None) -> None:
     """``error:`` and ``hint:`` on standard error; in GitHub Actions also an annotation."""
     from .progress import escape_data
 

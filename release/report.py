@@ -6,7 +6,6 @@ Nothing here prints to a terminal or reads the environment: the front door passe
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -117,6 +116,8 @@ def error(doc: dict[str, Any], exc: ReleaseError | None, message: str = "", code
 
 def dumps(doc: Mapping[str, Any]) -> str:
     """The document as one JSON text (keys in schema order)."""
+    import json  # only a --json run pays for it
+
     return json.dumps(doc, indent=2)
 
 
