@@ -13,11 +13,11 @@ import shlex
 import signal
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import config, scaffold, targets
+from . import config, report, scaffold, targets
 from . import settings as settings_mod
 from .auto import AUTO
 from .errors import ReleaseError, StepError, UsageError
@@ -27,7 +27,9 @@ from .version import parse as parse_version
 if TYPE_CHECKING:
     from packaging.version import Version
 
+    from . import bump as bump_mod
     from . import pipeline
+    from .progress import Reporter
 
 # Each command imports what it needs when it runs: a command starts in a fraction of the
 # time it takes to load twine, GitPython and requests all at once.
@@ -44,7 +46,14 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_version(args: argparse.Namespace) -> int:
     from . import bump
 
-    state = bump.read_state(config.load(args.project))
+    cfg = config.load(args.project)
+    state = bump.read_state(cfg)
+    if args.json:
+        from . import project
+
+        tag = cfg.tag(state.current)
+        args.doc["release"] = report.release(project.name_of(cfg), state.current, None, tag)
+        return 0
     print(state.current)
     return 0
 
@@ -56,6 +65,8 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     state = bump.read_state(cfg)
     decision = unreleased.resolve(cfg, state.current, args.spec)
     plan = bump.plan(state, decision.spec, commit=args.commit, tag=args.tag)
+    if args.json:
+        return _bump_json(args, cfg, plan, decision.reason)
     if args.dry_run:
         bump.check_git(plan)
         _require_writable(plan.files)  # what the real run's atomic write would refuse
@@ -76,6 +87,28 @@ def _cmd_bump(args: argparse.Namespace) -> int:
             print(f"  did {line}")
     if outcome.commit:
         print(f"  commit {outcome.commit[:12]}")
+    return 0
+
+
+def _bump_json(
+    args: argparse.Namespace, cfg: config.Config, plan: bump_mod.BumpPlan, reason: str
+) -> int:
+    """``bump --json``: the plan's lines as steps, and after a real run the commit."""
+    from . import bump, project
+
+    doc = args.doc
+    tag = plan.tag or cfg.tag(plan.target)
+    doc["release"] = report.release(project.name_of(cfg), plan.current, plan.target, tag)
+    doc["steps"] = report.steps((line.split(" ", 1)[0], line) for line in plan.describe())
+    doc["dry_run"] = bool(args.dry_run)
+    doc["auto"] = reason or None
+    doc["commit"] = None
+    if args.dry_run:
+        bump.check_git(plan)
+        _require_writable(plan.files)
+        return 0
+    outcome = bump.execute(plan)
+    doc["commit"] = outcome.commit
     return 0
 
 
@@ -319,8 +352,25 @@ def _tagged_at_head(cfg: config.Config, tag: str) -> bool:
 
 
 def _cmd_ship(args: argparse.Namespace) -> int:
+    from .progress import Reporter, use_color
+
+    on_tty = sys.stderr.isatty()
+    reporter = Reporter(
+        color=use_color(sys.stderr, os.environ),
+        actions=args.output.actions,
+        live=on_tty and not args.output.actions,
+    )
+    try:
+        return _ship(args, reporter)
+    except ReleaseError as exc:
+        report.error(args.doc, exc)
+        raise
+    finally:
+        _ship_report(args, reporter)
+
+
+def _ship(args: argparse.Namespace, reporter: Reporter) -> int:
     from . import pipeline, rehearsal
-    from .progress import Reporter
 
     cfg = config.load(args.project)
     options = _ship_options(
@@ -328,7 +378,8 @@ def _cmd_ship(args: argparse.Namespace) -> int:
     )
     checked = _settings(args, cfg)
     target = checked.target
-    reporter = Reporter()
+    args.doc["target"] = report.target(target)
+    say = _say(args)
     # a CI job cancelled mid-run gets SIGTERM: roll back like on Ctrl-C, not die half-done
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
@@ -336,14 +387,16 @@ def _cmd_ship(args: argparse.Namespace) -> int:
             rehearsed = rehearsal.rehearse(cfg, options, reporter, os.environ)
             result = rehearsed.result
             reporter.summary()
+            args.doc["rehearsal"] = True
+            args.doc["files"] = report.files(result.files)
             files = ", ".join(p.name for p in result.files)
             if _tagged_at_head(cfg, result.tag):
-                print(
+                say(
                     f"rehearsal passed: {result.name} {result.version} is already released "
                     f"({result.tag} is at HEAD); rehearsed its files again: {files}"
                 )
                 return 0
-            print(
+            say(
                 f"rehearsal passed: {result.name} {result.version} would be released as "
                 f"{result.tag}: {files} (rehearsed against a local index, {result.index_url})"
             )
@@ -352,17 +405,45 @@ def _cmd_ship(args: argparse.Namespace) -> int:
     except ReleaseError:
         reporter.summary()
         raise
+    args.doc["files"] = report.files(result.files)
     if args.dry_run:
-        print(f"dry run: {result.name} {result.version} ({result.tag}) to {target.describe()}")
+        say(f"dry run: {result.name} {result.version} ({result.tag}) to {target.describe()}")
     elif result.already:
-        print(f"already released: {result.name} {result.version} ({result.tag}); nothing to do")
+        say(f"already released: {result.name} {result.version} ({result.tag}); nothing to do")
     else:
+        args.doc["released"] = True
         reporter.summary()
         files = ", ".join(p.name for p in result.files)
-        print(
+        say(
             f"released {result.name} {result.version} ({result.tag}): {files} on {result.index_url}"
         )
     return 0
+
+
+def _say(args: argparse.Namespace) -> Callable[[str], None]:
+    """Print a final line, unless standard output is the JSON document's."""
+    return (lambda line: None) if args.json else print
+
+
+def _ship_report(args: argparse.Namespace, reporter: Reporter) -> None:
+    """Fill the document from the run; in GitHub Actions, write the outputs and the summary."""
+    doc, out = args.doc, args.output
+    if reporter.survey is not None:
+        chosen = doc["target"]
+        report.from_survey(doc, reporter.survey, _ship_options(args, dry_run=True))
+        if chosen is not None:
+            doc["target"] = chosen  # the rehearsal's inner survey aims at its throwaway index
+    doc["outcomes"] = report.outcomes(reporter.rows)
+    doc["dry_run"] = bool(args.dry_run)
+    for path, text in (
+        (out.github_output, report.output_lines(report.github_outputs(doc))),
+        (out.step_summary, report.summary_markdown(doc, reporter.markdown())),
+    ):
+        if path:
+            try:
+                report.append(path, text)
+            except OSError as exc:  # the run's own outcome matters more than its report
+                print(f"warning: cannot append to {path}: {exc.strerror}", file=sys.stderr)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -375,12 +456,19 @@ def _cmd_status(args: argparse.Namespace) -> int:
         if not args.project.is_dir():
             raise
         # status reports a bad setting as a failed check, as it does every other refusal
+        if args.json:
+            args.doc["checks"] = [
+                {"name": "settings", "ok": False, "message": exc.message, "hint": exc.hint}
+            ]
+            return 0
         print(f"project:     {args.project.resolve()}")
         print("checks:")
         print(f"  [FAIL] settings: {exc.message}")
         print("ship would refuse: 1 check(s) failed")
         return 0
     s = pipeline.survey(cfg, _ship_options(args, dry_run=True), os.environ, checked)
+    if args.json:
+        return _status_json(args, s)
     print(f"project:     {s.name} ({cfg.project})")
     print(f"version:     {s.current}")
     if s.resume:
@@ -410,6 +498,23 @@ def _cmd_status(args: argparse.Namespace) -> int:
             print(f"ship would {line}")
     if not s.resume:
         _print_unreleased(cfg, s)
+    return 0
+
+
+def _status_json(args: argparse.Namespace, s: pipeline.Survey) -> int:
+    """``status --json``: the survey and the plan, the same facts as the text."""
+    from . import credentials
+
+    doc = args.doc
+    report.from_survey(doc, s, _ship_options(args, dry_run=True))
+    doc["resume"] = s.resume
+    doc["complete"] = s.complete
+    doc["on_index"] = list(s.on_index)
+    doc["dirty"] = list(s.dirty)
+    doc["credentials"] = s.credentials or (
+        None if credentials.required(s.target) else "none needed"
+    )
+    doc["auto"] = s.part_reason or None
     return 0
 
 
@@ -474,6 +579,17 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     return 0
 
 
+JSON_COMMANDS = ("version", "bump", "status", "ship")
+
+
+def _json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document on standard output instead of text (see the README)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="release", description="Release tasks for Python packages.")
@@ -481,10 +597,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--project", type=Path, default=Path("."), metavar="DIR", help="the project (default: .)"
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--json", dest="json_first", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     p = sub.add_parser("version", help="print the current version")
+    _json_option(p)
     p.set_defaults(func=_cmd_version)
 
     p = sub.add_parser(
@@ -497,6 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     p.add_argument("--commit", action="store_true", help="commit exactly the changed files")
     p.add_argument("--tag", action="store_true", help="create an annotated tag (implies --commit)")
+    _json_option(p)
     p.set_defaults(func=_cmd_bump)
 
     p = sub.add_parser(
@@ -659,6 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="a development release of HEAD instead: the next patch version with .devN "
             "(N: the commits in HEAD's history), uploaded and verified, nothing pushed",
         )
+        _json_option(p)
         if command == "ship":
             p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
             p.add_argument("--keep", action="store_true", help="keep the rehearsal's directories")
@@ -693,34 +813,41 @@ def _release_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager
     return lock.held(Path(repo.common_dir), lock.command_line(args.argv), lock.stderr_note)
 
 
-def _report(exc: ReleaseError) -> int:
-    print(f"error: {exc.message}", file=sys.stderr)
-    if exc.hint:
-        print(f"hint: {exc.hint}", file=sys.stderr)
-    return exc.exit_code
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    args.json = bool(getattr(args, "json", False) or args.json_first)
+    args.output = settings_mod.output(os.environ, json=args.json)
+    args.doc = report.document(args.command)
     try:
+        if args.json and args.command not in JSON_COMMANDS:
+            raise UsageError(
+                f"--json is not supported by release {args.command}",
+                hint=f"--json works with {', '.join(JSON_COMMANDS)}",
+            )
         with _release_lock(args):
-            return int(args.func(args))
+            code = int(args.func(args))
     except ReleaseError as exc:
         if args.debug:
             # the traceback for whoever debugs, and still the exit status scripts rely on
             traceback.print_exc()
-        return _report(exc)
+        _report_error(args, exc.message, exc.hint)
+        report.error(args.doc, exc)
+        code = exc.exit_code
     except KeyboardInterrupt:
         if args.debug:
             traceback.print_exc()
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        _report_error(args, "interrupted", None)
+        report.error(args.doc, None, "interrupted", 130)
+        code = 130
     except BrokenPipeError:
         return _broken_pipe()
+    if args.json:
+        print(report.dumps(args.doc), flush=True)
+    return code
 
 
 def _broken_pipe() -> int:
@@ -730,6 +857,18 @@ def _broken_pipe() -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     return 128 + signal.SIGPIPE
+
+
+def _report_error(args: argparse.Namespace, message: str, hint: str | None) -> None:
+    """``error:`` and ``hint:`` on standard error; in GitHub Actions also an annotation."""
+    from .progress import escape_data
+
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+    if args.output.actions:
+        text = f"{message}\nhint: {hint}" if hint else message
+        print(f"::error::{escape_data(text)}", file=sys.stderr)
 
 
 def run() -> NoReturn:

@@ -7,14 +7,15 @@ an unredirected header, so a redirect to another host does not carry it along.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -238,14 +239,17 @@ class Client:
         """``text`` with the token, should a server echo it, replaced by ``***``."""
         return text.replace(self._secret, "***")
 
-    def _once(self, method: str, path: str, data: bytes | None) -> tuple[int, Any]:
-        request = urllib.request.Request(self.base + path, data=data, method=method)
+    def _once(
+        self, method: str, url: str, data: bytes | None, content_type: str
+    ) -> tuple[int, Any]:
+        request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/vnd.github+json")
         request.add_header("X-GitHub-Api-Version", API_VERSION)
         request.add_header("User-Agent", "releasekit")
         if data is not None:
-            request.add_header("Content-Type", "application/json")
+            request.add_header("Content-Type", content_type)
         request.add_unredirected_header("Authorization", f"Bearer {self._secret}")
+        where = urllib.parse.urlsplit(url).path
         try:
             with self._opener(request, TIMEOUT) as response:
                 status, raw = response.status, response.read()
@@ -253,10 +257,10 @@ class Client:
             status, raw = exc.code, exc.read()
             exc.close()
             if status >= 500:
-                raise _Transient(f"{method} {path} answered {status}") from None
+                raise _Transient(f"{method} {where} answered {status}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise _Transient(f"{method} {path} failed: {reason}") from None
+            raise _Transient(f"{method} {where} failed: {reason}") from None
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
@@ -266,9 +270,13 @@ class Client:
     def request(self, method: str, path: str, payload: Any = None) -> tuple[int, Any]:
         """Send one request; returns the status and the decoded JSON body (or None)."""
         data = None if payload is None else json.dumps(payload).encode("utf-8")
+        return self.send(method, self.base + path, data, "application/json")
+
+    def send(self, method: str, url: str, data: bytes | None, content_type: str) -> tuple[int, Any]:
+        """Send ``data`` to a full ``url`` (the uploads endpoint), retrying what is transient."""
         try:
             return retry(
-                lambda: self._once(method, path, data),
+                lambda: self._once(method, url, data, content_type),
                 transient=lambda exc: isinstance(exc, _Transient),
                 backoff=self._backoff,
                 sleep=self._sleep,
@@ -302,6 +310,10 @@ class Outcome:
 
     action: str
     url: str
+    ident: int = 0
+    upload_url: str = ""
+    assets: tuple[str, ...] = ()
+    """What happened to each asset: ``uploaded NAME``, ``kept NAME`` or ``replaced NAME``."""
 
 
 def announce(client: Client, repo: str, release: Notes) -> Outcome:
@@ -332,12 +344,13 @@ def _create_or_update(
     if status == 200 and isinstance(body, dict):
         current = {k: body.get(k) for k in ("name", "body", "prerelease")}
         url = str(body.get("html_url", ""))
+        ident, upload = int(body["id"]), str(body.get("upload_url", ""))
         if current == release.payload():
-            return Outcome("unchanged", url)
-        status, body = client.request("PATCH", f"{base}/releases/{body['id']}", release.payload())
+            return Outcome("unchanged", url, ident, upload)
+        status, body = client.request("PATCH", f"{base}/releases/{ident}", release.payload())
         if status != 200:
             raise _fail(client, status, body, f"update the release of {release.tag}")
-        return Outcome("updated", str(body.get("html_url", url)))
+        return Outcome("updated", str(body.get("html_url", url)), ident, upload)
     if status != 404:
         raise _fail(client, status, body, f"read the release of {release.tag}")
     payload = {"tag_name": release.tag, "draft": False, **release.payload()}
@@ -347,11 +360,22 @@ def _create_or_update(
         return None
     if status != 201 or not isinstance(body, dict):
         raise _fail(client, status, body, f"create the release of {release.tag}")
-    return Outcome("created", str(body.get("html_url", "")))
+    return Outcome(
+        "created", str(body.get("html_url", "")), int(body["id"]), str(body.get("upload_url", ""))
+    )
 
 
-def run(config: Config, tag: str | None, environ: Mapping[str, str]) -> tuple[Notes, str, Outcome]:
-    """``release github-release``: every input is checked before the first request."""
+def run(
+    config: Config,
+    tag: str | None,
+    environ: Mapping[str, str],
+    *,
+    assets: Sequence[Path] = (),
+) -> tuple[Notes, str, Outcome]:
+    """``release github-release``: every input is checked before the first request.
+
+    ``assets`` (the sdist and wheel) are attached to the release with a SHA256SUMS file.
+    """
     repo = repository(config.project, environ)
     base = api_url(environ)
     secret = token(environ)
@@ -360,5 +384,73 @@ def run(config: Config, tag: str | None, environ: Mapping[str, str]) -> tuple[No
         version = bump.read_state(config).current
         tag = config.tag(version)
     release = notes(config, tag, version=version)
-    outcome = announce(Client(base, secret, environ=environ), repo, release)
+    client = Client(base, secret, environ=environ)
+    outcome = announce(client, repo, release)
+    if assets:
+        outcome = replace(outcome, assets=attach(client, repo, outcome, assets))
     return release, repo, outcome
+
+
+def sha256sums(files: Sequence[Path]) -> bytes:
+    """A ``sha256sum -c`` file for ``files``: one ``HEX  NAME`` line each, sorted by name."""
+    lines = [f"{_sha256(p.read_bytes())}  {p.name}\n" for p in sorted(files, key=lambda p: p.name)]
+    return "".join(lines).encode("utf-8")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _upload_base(client: Client, outcome: Outcome) -> str:
+    """The release's uploads endpoint without its URI template; https or loopback only."""
+    url = outcome.upload_url.split("{", 1)[0]
+    parts = urllib.parse.urlsplit(url)
+    if not url or not (
+        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    ):
+        raise StepError(
+            f"announce: GitHub gave no usable upload URL for the release ({client.scrub(url)!r})",
+            hint="run release github-release again",
+        )
+    return url
+
+
+def attach(client: Client, repo: str, outcome: Outcome, files: Sequence[Path]) -> tuple[str, ...]:
+    """Attach ``files`` and SHA256SUMS to the release; an asset already there intact is kept.
+
+    An asset of the same name with other content (a broken earlier upload) is deleted and
+    uploaded again: the files were verified against the index, which cannot change them.
+    """
+    owner, name = (_quote(p) for p in repo.split("/"))
+    base = f"/repos/{owner}/{name}/releases"
+    wanted = {p.name: p.read_bytes() for p in files}
+    wanted["SHA256SUMS"] = sha256sums(files)
+    status, body = client.request("GET", f"{base}/{outcome.ident}/assets?per_page=100")
+    if status != 200 or not isinstance(body, list):
+        raise _fail(client, status, body, "list the release's assets")
+    there = {str(a.get("name")): a for a in body if isinstance(a, dict)}
+    upload = _upload_base(client, outcome)
+    done = []
+    for asset, data in wanted.items():
+        old = there.get(asset)
+        if old is not None and _same(old, data):
+            done.append(f"kept {asset}")
+            continue
+        if old is not None:
+            status, body = client.request("DELETE", f"{base}/assets/{old['id']}")
+            if status != 204:
+                raise _fail(client, status, body, f"delete the stale asset {asset}")
+        url = f"{upload}?name={urllib.parse.quote(asset, safe='')}"
+        status, body = client.send("POST", url, data, "application/octet-stream")
+        if status != 201:
+            raise _fail(client, status, body, f"upload the asset {asset}")
+        done.append(f"{'replaced' if old is not None else 'uploaded'} {asset}")
+    return tuple(done)
+
+
+def _same(asset: Mapping[str, Any], data: bytes) -> bool:
+    """Whether an asset GitHub lists holds ``data``: its size, and its digest when given."""
+    digest = asset.get("digest")
+    if asset.get("size") != len(data):
+        return False
+    return not digest or digest == f"sha256:{_sha256(data)}"

@@ -365,42 +365,56 @@ def _write_state(path: Path, data: Mapping[str, object]) -> None:
 
 def plan_lines(s: Survey, options: Options) -> list[str]:
     """The steps ``ship`` would take, with concrete values, one line each."""
+    return [f"{name}: {description}" for name, description in plan_steps(s, options)]
+
+
+def plan_steps(s: Survey, options: Options) -> list[tuple[str, str]]:
+    """The steps ``ship`` would take as (name, description) pairs, with concrete values."""
     if s.version is None or s.tag is None:
-        return ["nothing: the next version cannot be computed (see the checks)"]
+        return [("nothing", "the next version cannot be computed (see the checks)")]
     v, tag = s.version, s.tag
     files = f"{s.name}-{v} sdist and wheel"
-    lines = []
+    steps: list[tuple[str, str]] = []
     if s.complete:
-        return [f"nothing: {s.name} {v} is already released ({tag} is on the index and the remote)"]
+        return [
+            ("nothing", f"{s.name} {v} is already released ({tag} is on the index and the remote)")
+        ]
     if s.resume:
-        lines.append(f"bump: skipped, {tag} is already made (resuming)")
+        steps.append(("bump", f"skipped, {tag} is already made (resuming)"))
     else:
         auto = f" (--part auto: {s.part_reason})" if s.part_reason else ""
-        lines.append(f"bump: {s.current} -> {v}, commit, annotated tag {tag}{auto}")
-    lines.append(f"build: {files} from a clean checkout of {tag}")
-    lines.append(f"check: twine check --strict; name {s.name}, version {v}")
+        steps.append(("bump", f"{s.current} -> {v}, commit, annotated tag {tag}{auto}"))
+    steps.append(("build", f"{files} from a clean checkout of {tag}"))
+    steps.append(("check", f"twine check --strict; name {s.name}, version {v}"))
     if s.pushed:
-        lines.append(f"push: skipped, {s.remote} already has {tag}")
+        steps.append(("push", f"skipped, {s.remote} already has {tag}"))
     elif s.push and s.target.name == "local":
-        lines.append(f"push: {s.branch} and {tag} to the rehearsal's throwaway bare repository")
+        steps.append(("push", f"{s.branch} and {tag} to the rehearsal's throwaway bare repository"))
     elif s.push:
-        lines.append(
-            f"push: {s.branch} and {tag} to {s.remote or 'origin'} ({s.remote_branch}), atomically"
-        )
+        where_to = f"{s.remote or 'origin'} ({s.remote_branch})"
+        steps.append(("push", f"{s.branch} and {tag} to {where_to}, atomically"))
     else:
-        lines.append("push: skipped (--no-push)")
+        steps.append(("push", "skipped (--no-push)"))
     if s.target.name == "local":
-        lines.append("upload: to a throwaway local index (rehearsal in a throwaway clone)")
+        steps.append(("upload", "to a throwaway local index (rehearsal in a throwaway clone)"))
     else:
-        lines.append(
-            f"upload: to {s.target.upload_url} (files already there with the same sha256 are skipped)"
+        steps.append(
+            (
+                "upload",
+                f"to {s.target.upload_url} (files already there with the same sha256 are skipped)",
+            )
         )
     local = s.target.name == "local"
     where = "the throwaway index" if local else s.target.index_url
-    lines.append(f"verify: install {s.name}=={v} alone from {where} in a fresh venv")
+    steps.append(("verify", f"install {s.name}=={v} alone from {where} in a fresh venv"))
     if s.config.github_release:
-        lines.append(f"announce: GitHub Release {tag} with the changelog section")
-    return lines
+        steps.append(
+            (
+                "announce",
+                f"GitHub Release {tag} with the changelog section, sdist, wheel and SHA256SUMS",
+            )
+        )
+    return steps
 
 
 def clone_line(s: Survey) -> str:
@@ -480,6 +494,7 @@ def ship(
         if not options.dry_run:
             _deepen(config, reporter)
         s = survey(config, options, env, settings)
+        reporter.survey = s  # what --json reports, also when preflight refuses
         _refuse(s, reporter)
     except ReleaseError:
         reporter.finish("failed", "refused")
@@ -591,7 +606,7 @@ def ship(
         step = "announce"
         if config.github_release:
             reporter.start("announce", f"GitHub Release {tag}")
-            _notes, _repo, outcome = github.run(config, tag, env)
+            _notes, _repo, outcome = github.run(config, tag, env, assets=files)
             _write_state(state_file, {**_read_state(state_file), "announced": True})
             reporter.finish("ok", f"{outcome.action} {outcome.url}")
     except BaseException as exc:

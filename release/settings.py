@@ -30,6 +30,11 @@ ENVIRONMENT = {
     "RELEASE_VERIFY_TIMEOUT": "how long verify waits for the release to install (default 300)",
     "RELEASE_GITHUB_TIMEOUT": "how long to retry GitHub's API (default 30)",
     "RELEASE_INDEX_TIMEOUT": "seconds one request to the index may take, more than 0 (default 30)",
+    "GITHUB_ACTIONS": "true: ::group::/::error:: lines, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT": "the file ship appends version, tag and released to (in GitHub Actions)",
+    "GITHUB_STEP_SUMMARY": "the file ship appends its Markdown summary to (in GitHub Actions)",
+    "FORCE_COLOR": "any non-empty value: colour even when not on a terminal",
+    "NO_COLOR": "any non-empty value: no colour (wins over FORCE_COLOR)",
 }
 """Every environment variable releasekit reads, and its valid values (the README lists them)."""
 
@@ -145,3 +150,25 @@ def build(
 def _backoff(value: object) -> Backoff:
     assert isinstance(value, Backoff)
     return value
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a run reports: JSON, and GitHub Actions workflow commands and files."""
+
+    json: bool = False
+    actions: bool = False
+    """``GITHUB_ACTIONS=true``: ::group:: and ::error:: lines, outputs and a step summary."""
+    github_output: str | None = None
+    step_summary: str | None = None
+
+
+def output(environ: Mapping[str, str], *, json: bool = False) -> Output:
+    """The output settings from the environment (read once, in the front door)."""
+    actions = environ.get("GITHUB_ACTIONS", "") == "true"
+    return Output(
+        json=json,
+        actions=actions,
+        github_output=(environ.get("GITHUB_OUTPUT") or None) if actions else None,
+        step_summary=(environ.get("GITHUB_STEP_SUMMARY") or None) if actions else None,
+    )

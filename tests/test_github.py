@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +46,9 @@ class FakeGitHub:
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail: list[int] = field(default_factory=list)
     """Statuses to answer the next requests with, before answering normally."""
+    assets: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """Uploaded release assets by id: name, size, digest, release id, and the bytes sent."""
+    next_asset: int = 1
 
     def by_tag(self, tag: str) -> dict[str, Any] | None:
         return next((r for r in self.releases.values() if r["tag_name"] == tag), None)
@@ -55,6 +60,8 @@ class FakeGitHub:
         if parts[:2] != ["", "repos"] or len(parts) < 5:
             return 404, {"message": "Not Found"}
         repo, rest = "/".join(parts[2:4]), parts[4:]
+        if rest[:1] == ["releases"] and (rest[-1].startswith("assets") or rest[1:2] == ["assets"]):
+            return self.handle_asset(method, repo, rest, body)
         if method == "GET" and rest[:3] == ["git", "ref", "tags"]:
             tag = "/".join(rest[3:])
             return (200, {"ref": f"refs/tags/{tag}"}) if tag in self.tags else (404, {})
@@ -66,12 +73,35 @@ class FakeGitHub:
                 return 422, {"message": "Validation Failed: already_exists"}
             ident = len(self.releases) + 1
             html = f"https://github.example/{repo}/releases/tag/{body['tag_name']}"
-            self.releases[ident] = {"id": ident, "html_url": html, **body}
+            upload = f"{self.url}/repos/{repo}/releases/{ident}/assets{{?name,label}}"
+            self.releases[ident] = {"id": ident, "html_url": html, "upload_url": upload, **body}
             return 201, self.releases[ident]
         if method == "PATCH" and rest[0] == "releases" and int(rest[1]) in self.releases:
             self.releases[int(rest[1])].update(body)
             return 200, self.releases[int(rest[1])]
         return 404, {"message": "Not Found"}
+
+    def handle_asset(self, method: str, repo: str, rest: list[str], body: Any) -> tuple[int, Any]:
+        """List, upload (the uploads endpoint, ``?name=``) and delete a release's assets."""
+        if method == "DELETE" and rest[1] == "assets":
+            return (204, None) if self.assets.pop(int(rest[2]), None) else (404, {})
+        ident = int(rest[1])
+        if ident not in self.releases:
+            return 404, {"message": "Not Found"}
+        if method == "GET":
+            mine = [a for a in self.assets.values() if a["release"] == ident]
+            return 200, [{k: v for k, v in a.items() if k != "data"} for a in mine]
+        name = rest[2].partition("?name=")[2]
+        if method != "POST" or not name or not isinstance(body, bytes):
+            return 404, {"message": "Not Found"}
+        name = urllib.parse.unquote(name)
+        if any(a["name"] == name and a["release"] == ident for a in self.assets.values()):
+            return 422, {"message": "Validation Failed: already_exists"}
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        asset = {"id": self.next_asset, "name": name, "size": len(body), "digest": digest}
+        self.assets[self.next_asset] = {**asset, "release": ident, "data": body}
+        self.next_asset += 1
+        return 201, asset
 
     def writes(self) -> list[str]:
         return [r["method"] for r in self.requests if r["method"] != "GET"]
@@ -86,24 +116,25 @@ def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
+            json_body = self.headers.get("Content-Type", "") == "application/json"
+            body = (json.loads(raw) if json_body else raw) if raw else None
             fake.requests.append(
                 {
                     "method": self.command,
                     "path": self.path,
                     "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "body": body,
+                    "body": body if not isinstance(body, bytes) else f"<{len(body)} bytes>",
                 }
             )
             status, answer = fake.handle(self.command, self.path, body)
-            data = json.dumps(answer).encode()
+            data = json.dumps(answer).encode() if answer is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = _serve
+        do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -382,4 +413,10 @@ def test_ship_announces_with_the_changelog_section(github, tmp_path, capsys, mon
         # complete now, announce included: a second run does nothing
         assert main(argv) == 0
         assert capsys.readouterr().out.startswith("already released")
-        assert github.writes() == ["POST"]
+        # the release, then its three assets (issue 10: sdist, wheel and SHA256SUMS)
+        assert github.writes() == ["POST"] * 4
+        assert sorted(a["name"] for a in github.assets.values()) == [
+            "SHA256SUMS",
+            "pub_hatch_cli-1.0.1-py3-none-any.whl",
+            "pub_hatch_cli-1.0.1.tar.gz",
+        ]
