@@ -6,8 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -197,3 +200,38 @@ def hatch_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path
     """The pub-hatch-cli fixture committed in a repository and built once: (project, artifacts)."""
     root = git_repo_of("pub-hatch-cli", tmp_path_factory.mktemp("hatch-cli"))
     return root, build_dist(root)
+
+
+# --- waiting on a condition instead of a fixed sleep ---
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30, interval: float = 0.05) -> None:
+    """Poll ``condition`` until it is true; fail the test when ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout:g}s")
+        time.sleep(interval)
+
+
+class Lines:
+    """A child's output stream read on a thread, line by line, so a test can wait on a line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Wait until a line containing ``text`` has been read."""
+        wait_for(lambda: any(text in line for line in self.lines), timeout)
+
+    def text(self) -> str:
+        """Everything read, once the stream has ended."""
+        self._thread.join(timeout=30)
+        return "".join(self.lines)

@@ -26,6 +26,7 @@ class FaultProxy:
         self.fail_status = 503
         self.hide_project: str | None = None
         self.uploads: list[str] = []
+        self.faults: list[str] = []  # the uploads failed on purpose, to wait on
         self.authorizations: list[str] = []  # the Authorization header of every upload
         proxy = self
 
@@ -43,6 +44,7 @@ class FaultProxy:
                     pattern = proxy.fail_uploads_matching
                     if pattern and re.search(pattern, filename):
                         self.send_error(proxy.fail_status, "injected fault")
+                        proxy.faults.append(filename)
                         return
                 hidden = proxy.hide_project
                 if hidden and self.path.rstrip("/").endswith(f"/simple/{hidden}"):

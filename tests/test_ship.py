@@ -140,11 +140,14 @@ def test_rehearsal_leaves_the_checkout_untouched(capsys, repo) -> None:
     assert all(name in last for name in FILES)
     assert "http://127.0.0.1:" in last
     assert (snapshot(work), snapshot(bare)) == before
-    assert not [
-        p
-        for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("releasekit-rehearsal-*")
-        if str(p) in err
+    # the rehearsal names its directory; it is gone afterwards, wherever TMPDIR points
+    named = [
+        line for line in err.splitlines() if line.startswith("rehearsal: a throwaway clone in ")
     ]
+    assert len(named) == 1, err
+    where = Path(named[0].split(" in ", 1)[1].split(",", 1)[0])
+    assert where.name.startswith("releasekit-rehearsal-")
+    assert not where.exists()
 
 
 def test_rehearsal_keep_prints_where(capsys, repo) -> None:
@@ -190,10 +193,9 @@ def _disagree(work: Path, bare: Path) -> None:
 
 
 def _no_identity(work: Path, bare: Path) -> None:
-    empty = work.parent / "empty-home"
-    empty.mkdir()
-    os.environ["HOME"] = str(empty)
-    os.environ["GIT_CONFIG_GLOBAL"] = str(empty / "none")
+    # the git_env fixture gives each test a global config file of its own: edit that, not
+    # os.environ, which would outlive the test
+    git(work, "config", "--global", "--remove-section", "user")
 
 
 REFUSALS: list[tuple[str, Callable[[Path, Path], None], str]] = [
@@ -224,10 +226,8 @@ REFUSALS: list[tuple[str, Callable[[Path, Path], None], str]] = [
 @pytest.mark.parametrize(
     ("setup", "error"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS]
 )
-def test_preflight_refusal(capsys, monkeypatch, repo, index: Server, setup, error) -> None:
+def test_preflight_refusal(capsys, repo, index: Server, setup, error) -> None:
     work, bare = repo
-    monkeypatch.setenv("HOME", os.environ["HOME"])
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.environ["GIT_CONFIG_GLOBAL"])
     setup(work, bare)
     before = snapshot(work), snapshot(bare)
     code, _out, err = ship(capsys, work, index.url)
