@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -45,21 +46,33 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def init_repo(path: Path) -> Path:
-    """Make ``path`` a git repository with everything in it committed."""
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
+    """Make ``path`` a git repository with everything in it committed (the one way to make one)."""
+    commit_all(path, "initial", init=True)
     return path
 
 
-def snapshot(path: Path) -> dict[str, bytes]:
-    """Every work-tree file's bytes plus git's refs, HEAD, config and status: to prove nothing changed."""
+def with_origin(work: Path, bare: Path) -> Path:
+    """Give ``work`` a new bare repository ``bare`` as origin, with main pushed; returns ``bare``."""
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    git(work, "remote", "add", "origin", str(bare))
+    git(work, "push", "-q", "-u", "origin", "main")
+    return bare
+
+
+def sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(path: Path, *, git_state: bool = True) -> dict[str, bytes]:
+    """Every work-tree file's bytes plus (unless ``git_state`` is false) git's refs, HEAD,
+    config and status: to prove nothing changed."""
     files = {
-        str(p.relative_to(path)): p.read_bytes()
+        p.relative_to(path).as_posix(): p.read_bytes()
         for p in sorted(path.rglob("*"))
         if p.is_file() and ".git" not in p.relative_to(path).parts
     }
-    if (path / ".git").is_dir():
+    if git_state and (path / ".git").is_dir():
         for args in (
             ("show-ref",),
             ("symbolic-ref", "-q", "HEAD"),
@@ -193,6 +206,12 @@ def fresh_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real pypiserver of the test's own, empty at the start."""
     with running(tmp_path_factory.mktemp("index")) as server:
         yield server
+
+
+@pytest.fixture
+def index(fresh_index: Server) -> Server:
+    """The test's own empty pypiserver, under the name the ship tests use."""
+    return fresh_index
 
 
 @pytest.fixture(scope="session")

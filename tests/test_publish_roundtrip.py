@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import Lines, build_dist, cli_env, commit_all, git_repo_of, release_cli
+from conftest import Lines, build_dist, cli_env, commit_all, git_repo_of, release_cli, sha256
 
 from release.index import read_project
 from release.server import Server
@@ -17,10 +15,6 @@ from release.server import Server
 
 def listing(server: Server, name: str) -> dict[str, str | None]:
     return {f: e.sha256 for f, e in read_project(server.index_url, name).items()}
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_hatchling_console_script_round_trip(hatch_cli, pypi_index: Server) -> None:

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot
+from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot, with_origin
 from faultproxy import FaultProxy
 
 from release.__main__ import main
-from release.server import Server, running
+from release.server import Server
 
 PACKAGE = "pub-hatch-cli"
 OLD, NEW = "1.0.0", "1.0.1"
@@ -36,13 +36,6 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real, empty pypiserver."""
-    with running(tmp_path_factory.mktemp("index")) as server:
-        yield server
-
-
-@pytest.fixture
 def proxy(index: Server) -> Iterator[FaultProxy]:
     """A fault-injecting proxy in front of the index; passes everything through until told."""
     with FaultProxy(index.url) as p:
@@ -52,12 +45,8 @@ def proxy(index: Server) -> Iterator[FaultProxy]:
 @pytest.fixture
 def repo(tmp_path: Path) -> tuple[Path, Path]:
     """The fixture package committed on main, pushed to a bare repository as origin."""
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     work = init_repo(copy_package(PACKAGE, tmp_path))
-    git(work, "remote", "add", "origin", str(bare))
-    git(work, "push", "-q", "-u", "origin", "main")
-    return work, bare
+    return work, with_origin(work, tmp_path / "remote.git")
 
 
 def ship(
@@ -430,13 +419,10 @@ def test_sigkill_between_steps_then_resume(capsys, repo, index: Server, proxy: F
 def test_ship_a_vcs_versioned_project_tags_without_a_commit(
     capsys, tmp_path, index: Server
 ) -> None:
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     work = init_repo(copy_package("hatch-vcs", tmp_path))
     git(work, "tag", "-a", "v0.3.0", "-m", "0.3.0")
     git(work, "commit", "-q", "--allow-empty", "-m", "work after 0.3.0")
-    git(work, "remote", "add", "origin", str(bare))
-    git(work, "push", "-q", "-u", "origin", "main")
+    bare = with_origin(work, tmp_path / "remote.git")
     head = git(work, "rev-parse", "HEAD")
     code, _out, err = ship(capsys, work, index.url)
     assert code == 0, err
