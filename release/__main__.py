@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import os
 import shlex
 import signal
@@ -31,12 +30,18 @@ if TYPE_CHECKING:
 # time it takes to load twine, GitPython and requests all at once.
 
 
+def _closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word``, if one is close (only a mistyped run loads difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _suggest(word: str, choices: Sequence[str]) -> str:
     """A hint naming the closest choice to ``word``, or every choice when none is close."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]}?"
-    return f"choose from {', '.join(choices)}"
+    close = _closest(word, choices)
+    return f"did you mean {close}?" if close else f"choose from {', '.join(choices)}"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,9 +74,9 @@ def _part_or_version(text: str) -> str:
     try:
         Version(text)
     except InvalidVersion:
-        close = difflib.get_close_matches(text, PARTS, n=1)
+        close = _closest(text, PARTS)
         hint = (
-            f"did you mean {close[0]}?"
+            f"did you mean {close}?"
             if close
             else f"use one of {', '.join(PARTS)}, or an explicit version such as 2.0.0"
         )
