@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The ``release`` command line: parse, read the project, plan, show, act.
 
 This is the only module that prints final errors or decides the exit status.
@@ -35,12 +36,117 @@ if TYPE_CHECKING:
 # time it takes to load twine, GitPython and requests all at once.
 
 
+def _closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice closest to ``word``, if one is close (only a mistyped run loads difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    """A hint naming the closest choice to ``word``, or every choice when none is close."""
+    close = _closest(word, choices)
+    return f"did you mean {close}?" if close else f"choose from {', '.join(choices)}"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        print(f"error: {message}", file=sys.stderr)
-        print(f"hint: run '{self.prog} --help' for usage", file=sys.stderr)
+        # a message may carry its own hint on a second line (see _suggest); no usage dump
+        text, _, hint = message.partition("\nhint: ")
+        print(f"error: {text}", file=sys.stderr)
+        usage = f"run '{self.prog} --help' for usage"
+        print(f"hint: {hint or usage}", file=sys.stderr)
         sys.exit(2)
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        """Refuse a value outside the choices, with the closest choice as the hint."""
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = [str(c) for c in choices]
+        hint = _suggest(str(value), names)
+        if isinstance(action, argparse._SubParsersAction):
+            raise argparse.ArgumentError(None, f"unknown command {value!r}\nhint: {hint}")
+        raise argparse.ArgumentError(action, f"invalid choice {value!r}\nhint: {hint}")
+
+
+def _part_or_version(text: str) -> str:
+    """A ``--part`` value: a part name or an explicit PEP 440 version (compared when shipping)."""
+    from packaging.version import InvalidVersion, Version
+
+    names = (*PARTS, AUTO)
+    if text in names:
+        return text
+    try:
+        Version(text)
+    except InvalidVersion:
+        close = _closest(text, names)
+        hint = (
+            f"did you mean {close}?"
+            if close
+            else f"use one of {', '.join(names)}, or an explicit version such as 2.0.0"
+        )
+        raise argparse.ArgumentTypeError(
+            f"unknown part or invalid version {text!r}\nhint: {hint}"
+        ) from None
+    return text
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: releasekit's own version, read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print releasekit's version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> NoReturn:
+        from . import __version__
+
+        print(f"releasekit {__version__}")
+        parser.exit(0)
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command takes before or after its name; below the top they default to
+    SUPPRESS so that a subcommand does not overwrite the value given before its name."""
+
+    def default(value: object) -> object:
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=default(Path(".")),
+        metavar="DIR",
+        help="the project (default: .)",
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default(False), help="show tracebacks"
+    )
+
+
+_SHIP_DESCRIPTION = (
+    "Release the project: preflight, bump, build, check, upload, verify, push. With no "
+    "--repository (and no RELEASE_REPOSITORY or [tool.release] repository) the target is "
+    "local: a rehearsal of the whole pipeline in a throwaway clone against a throwaway local "
+    "index, which changes nothing (not your checkout, tags, remotes or any index). "
+    "--part takes a part name or an explicit version greater than the current one."
+)
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from argcomplete.shell_integration import shellcode
+
+    print(shellcode(["release"], shell=args.shell))
+    return 0
+
+
+def _autocomplete(parser: argparse.ArgumentParser) -> None:
+    """Answer a shell's completion request; only then is argcomplete imported."""
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
 
 
 def _cmd_version(args: argparse.Namespace) -> int:
@@ -593,10 +699,8 @@ def _json_option(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = _Parser(prog="release", description="Release tasks for Python packages.")
-    parser.add_argument(
-        "--project", type=Path, default=Path("."), metavar="DIR", help="the project (default: .)"
-    )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--version", action=_VersionAction)
+    _add_global_options(parser, top=True)
     parser.add_argument("--json", dest="json_first", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -766,8 +870,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--part",
             default="patch",
-            choices=(*PARTS, AUTO),
-            help="what to bump (default: patch; auto: from the changelog, fragments or commits)",
+            type=_part_or_version,
+            metavar="PART|VERSION",
+            help=f"what to bump: {', '.join(PARTS)}, auto (from the changelog, fragments or "
+            "commits), or an explicit version (default: patch)",
         )
         p.add_argument("--repository", metavar="R", help=targets.CHOICES)
         p.add_argument("--index-url", metavar="URL", help="the simple index verify installs from")
@@ -788,6 +894,24 @@ def build_parser() -> argparse.ArgumentParser:
                 help="build with the backends installed here instead of an isolated environment",
             )
         p.set_defaults(func=_cmd_ship if command == "ship" else _cmd_status)
+
+    p = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the completion script for SHELL; for bash: "
+        'eval "$(release completion bash)" in ~/.bashrc.',
+    )
+    p.add_argument(
+        "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
+    )
+    p.set_defaults(func=_cmd_completion)
+
+    sub.choices["ship"].description = _SHIP_DESCRIPTION
+    for action in sub._choices_actions:  # every command: a description and the global options
+        command_parser = sub.choices[action.dest]
+        if command_parser.description is None and action.help:
+            command_parser.description = action.help[0].upper() + action.help[1:] + "."
+        _add_global_options(command_parser, top=False)
     return parser
 
 
@@ -815,7 +939,9 @@ def _release_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    _autocomplete(parser)
+    args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -44,21 +48,33 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def init_repo(path: Path) -> Path:
-    """Make ``path`` a git repository with everything in it committed."""
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
+    """Make ``path`` a git repository with everything in it committed (the one way to make one)."""
+    commit_all(path, "initial", init=True)
     return path
 
 
-def snapshot(path: Path) -> dict[str, bytes]:
-    """Every work-tree file's bytes plus git's refs, HEAD, config and status: to prove nothing changed."""
+def with_origin(work: Path, bare: Path) -> Path:
+    """Give ``work`` a new bare repository ``bare`` as origin, with main pushed; returns ``bare``."""
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    git(work, "remote", "add", "origin", str(bare))
+    git(work, "push", "-q", "-u", "origin", "main")
+    return bare
+
+
+def sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(path: Path, *, git_state: bool = True) -> dict[str, bytes]:
+    """Every work-tree file's bytes plus (unless ``git_state`` is false) git's refs, HEAD,
+    config and status: to prove nothing changed."""
     files = {
-        str(p.relative_to(path)): p.read_bytes()
+        p.relative_to(path).as_posix(): p.read_bytes()
         for p in sorted(path.rglob("*"))
         if p.is_file() and ".git" not in p.relative_to(path).parts
     }
-    if (path / ".git").is_dir():
+    if git_state and (path / ".git").is_dir():
         for args in (
             ("show-ref",),
             ("symbolic-ref", "-q", "HEAD"),
@@ -194,6 +210,12 @@ def fresh_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
+@pytest.fixture
+def index(fresh_index: Server) -> Server:
+    """The test's own empty pypiserver, under the name the ship tests use."""
+    return fresh_index
+
+
 @pytest.fixture(scope="session")
 def hatch_cli(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     """The pub-hatch-cli fixture committed in a repository and built once: (project, artifacts)."""
@@ -212,3 +234,38 @@ def releasekit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (wheel,) = out.glob("releasekit-*.whl")
     return wheel
+
+
+# --- waiting on a condition instead of a fixed sleep ---
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30, interval: float = 0.05) -> None:
+    """Poll ``condition`` until it is true; fail the test when ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout:g}s")
+        time.sleep(interval)
+
+
+class Lines:
+    """A child's output stream read on a thread, line by line, so a test can wait on a line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        with stream:
+            for line in stream:
+                self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Wait until a line containing ``text`` has been read."""
+        wait_for(lambda: any(text in line for line in self.lines), timeout)
+
+    def text(self) -> str:
+        """Everything read, once the stream has ended."""
+        self._thread.join(timeout=30)
+        return "".join(self.lines)

@@ -31,6 +31,7 @@ class FaultProxy:
         self.upload_delay = 0.0
         self.fail_reads = 0
         self.uploads: list[str] = []
+        self.faults: list[str] = []  # the uploads failed on purpose, to wait on
         self.authorizations: list[str] = []  # the Authorization header of every upload
         proxy = self
 
@@ -48,6 +49,7 @@ class FaultProxy:
                     pattern = proxy.fail_uploads_matching
                     if pattern and re.search(pattern, filename):
                         self.send_error(proxy.fail_status, "injected fault")
+                        proxy.faults.append(filename)
                         return
                     time.sleep(proxy.upload_delay)
                 elif proxy.fail_reads > 0 and "/simple/" in self.path:

@@ -23,6 +23,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 import pytest
+from conftest import git, init_repo, snapshot
 from packaging.utils import canonicalize_name
 
 from release.__main__ import main
@@ -132,38 +133,15 @@ def hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
 
 
-def git(project: Path, *args: str) -> str:
-    """Run git in ``project``; its stdout."""
-    done = subprocess.run(
-        ["git", *args], cwd=project, check=True, capture_output=True, text=True, env=os.environ
-    )
-    return done.stdout
-
-
 def make_repo(project: Path, tag: str) -> None:
     """Commit ``project`` in a new repository, tag that commit, and commit once more after it."""
-    git(project, "-c", "init.defaultBranch=main", "init", "-q")
-    for key, value in (
-        ("user.name", "releasekit tests"),
-        ("user.email", "tests@releasekit.invalid"),
-        ("commit.gpgsign", "false"),
-        ("tag.gpgsign", "false"),
-    ):
-        git(project, "config", key, value)
-    git(project, "add", "-A")
-    git(project, "commit", "-q", "-m", "Initial commit")
+    init_repo(project)
+    # hermetic_git reads no global configuration: the release tag needs an identity here
+    git(project, "config", "user.name", "releasekit tests")
+    git(project, "config", "user.email", "tests@releasekit.invalid")
     git(project, "tag", "-a", tag, "-m", f"Release {tag}")
     # one commit gets one release tag: the next release needs a commit after this one
     git(project, "commit", "-q", "--allow-empty", "-m", "Work after the release")
-
-
-def snapshot(project: Path) -> dict[str, bytes]:
-    """Every file of the project (outside .git) by relative path, with its bytes."""
-    return {
-        path.relative_to(project).as_posix(): path.read_bytes()
-        for path in sorted(project.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(project).parts
-    }
 
 
 def replaced_at(old: bytes, new: bytes, old_version: bytes, new_version: bytes) -> int:
@@ -246,7 +224,7 @@ def test_bump_patch_is_what_the_backend_builds(
         assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n"), f"{rel} is not CRLF"
     if spec.vcs:
         make_repo(project, f"v{spec.old}")
-    before = snapshot(project)
+    before = snapshot(project, git_state=False)
     cli = ["--project", str(project)]
 
     assert main([*cli, "version"]) == 0
@@ -260,7 +238,7 @@ def test_bump_patch_is_what_the_backend_builds(
     assert main([*cli, "version"]) == 0
     assert capsys.readouterr().out == f"{spec.new}\n"
 
-    after = snapshot(project)
+    after = snapshot(project, git_state=False)
     assert sorted(after) == sorted(before), "the bump created or deleted files"
     assert sorted(rel for rel in before if before[rel] != after[rel]) == sorted(spec.changed)
     for rel in spec.changed:

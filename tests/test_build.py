@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import tarfile
 import zipfile
 from pathlib import Path
 
-from conftest import build_dist, commit_all, git, git_repo_of, release_cli
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from conftest import build_dist, commit_all, git, git_repo_of, release_cli, sha256
 
 
 def test_untracked_and_modified_files_stay_out(tmp_path) -> None:

@@ -379,17 +379,14 @@ def test_a_tag_that_names_no_version_is_refused(tag: str) -> None:
 
 def test_ship_announces_with_the_changelog_section(github, tmp_path, capsys, monkeypatch) -> None:
     """The announce step of ship: after the push, a GitHub Release with the version's notes."""
-    import subprocess
 
-    from conftest import FAST_RETRIES, copy_package
+    from conftest import FAST_RETRIES, copy_package, with_origin
 
     from release.server import running
 
     for key, value in FAST_RETRIES.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     work = copy_package("pub-hatch-cli", tmp_path)
     (work / "CHANGELOG.md").write_text(
         "# Changelog\n\n## [Unreleased]\n\n### Added\n- A console script that greets.\n"
@@ -397,8 +394,7 @@ def test_ship_announces_with_the_changelog_section(github, tmp_path, capsys, mon
     with (work / "pyproject.toml").open("a") as fh:
         fh.write("\n[tool.release]\ngithub-release = true\n")
     init_repo(work)
-    git(work, "remote", "add", "origin", str(bare))
-    git(work, "push", "-q", "-u", "origin", "main")
+    with_origin(work, tmp_path / "remote.git")
     github.tags.add("v1.0.1")  # what the push step gives GitHub
     with running(tmp_path / "index") as index:
         argv = ["--project", str(work), "ship", "--repository", index.url, "--no-isolation"]

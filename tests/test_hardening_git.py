@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, copy_package, git, init_repo, release_cli, snapshot
+from conftest import cli_env, copy_package, git, init_repo, release_cli, snapshot, with_origin
 from faultproxy import FaultProxy
 
 from release.server import Server
@@ -69,12 +69,6 @@ def _fired(dumps: dict[str, str]) -> set[str]:
     return {name.rsplit(".", 1)[0] for name in dumps}
 
 
-def _with_origin(work: Path, bare: Path) -> None:
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    git(work, "remote", "add", "origin", str(bare))
-    git(work, "push", "-q", "-u", "origin", "main")
-
-
 def _ship(project: Path, url: str, **env: str) -> subprocess.CompletedProcess[str]:
     return release_cli(
         "--project", str(project), "ship", "--repository", url, "--no-isolation",
@@ -111,7 +105,7 @@ def test_ship_keeps_secrets_out_of_git_hooks_and_uploads_with_them(
     tmp_path: Path, hook_dumps: Path, fresh_index: Server, proxy: FaultProxy
 ) -> None:
     work = init_repo(copy_package("pub-hatch-cli", tmp_path))
-    _with_origin(work, tmp_path / "remote.git")
+    with_origin(work, tmp_path / "remote.git")
     for dump in hook_dumps.iterdir():
         dump.unlink()
     proc = _ship(work, proxy.url, **SENTINELS)
@@ -205,7 +199,7 @@ def test_failed_ship_restores_links_and_modes(tmp_path: Path, fresh_index: Serve
     (work / "hatch_build.py").write_text("raise SystemExit('the build hook fails on purpose')\n")
     git(work, "add", "-A")
     git(work, "commit", "-qm", "a failing build hook")
-    _with_origin(work, tmp_path / "remote.git")
+    with_origin(work, tmp_path / "remote.git")
     before, modes = snapshot(work), _modes(work)
     proc = _ship(work, fresh_index.url)
     assert proc.returncode == 1, proc.stderr
@@ -261,7 +255,7 @@ def test_bump_commit_under_a_non_ascii_path_never_commits_the_users_edit(
 @pytest.mark.slow
 def test_ship_under_a_non_ascii_path(tmp_path: Path, fresh_index: Server) -> None:
     top, project = _cafe_repo(tmp_path)
-    _with_origin(top, tmp_path / "remote.git")
+    with_origin(top, tmp_path / "remote.git")
     # an uncommitted edit is named as it is, not as git's octal-quoted "caf\303\251/..."
     (project / "README.md").write_text("my unfinished README edit\n")
     before = snapshot(top)
@@ -311,7 +305,7 @@ def test_two_projects_under_one_tag_keep_their_own_state(
     top = tmp_path / "mono"
     first, second = _tiny(top, "rk-state-a", "0.1.0"), _tiny(top, "rk-state-b", "0.1.1")
     init_repo(top)
-    _with_origin(top, tmp_path / "remote.git")
+    with_origin(top, tmp_path / "remote.git")
     # the first project's release stops at its upload: its built files stay, for a resume
     proxy.fail_uploads_matching, proxy.fail_status = "rk_state_a", 400
     proc = _ship(first, proxy.url)

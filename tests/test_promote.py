@@ -105,15 +105,38 @@ def test_promote_needs_the_release_on_the_source(tagged: Path, two_indexes) -> N
 @pytest.mark.parametrize(
     ("downloaded", "fresh", "problems"),
     [
-        ({"a.whl": "1", "a.tar.gz": "2"}, {"a.whl": "1", "a.tar.gz": "2"}, 0),
+        ({"a.whl": "1", "a.tar.gz": "2"}, {"a.whl": "1", "a.tar.gz": "2"}, []),
         # the source lacks a file the tag builds: an incomplete release is never promoted
-        ({"a.whl": "1"}, {"a.whl": "1", "a.tar.gz": "2"}, 1),
-        ({"a.whl": "1"}, {"a.whl": "9"}, 1),
-        ({"a.whl": "1", "b.whl": "3"}, {"a.whl": "1"}, 1),
+        (
+            {"a.whl": "1"},
+            {"a.whl": "1", "a.tar.gz": "2"},
+            [
+                "a.tar.gz: the tag builds it but the source index does not have it (the release "
+                "there is incomplete: still being uploaded, or interrupted)"
+            ],
+        ),
+        (
+            {"a.whl": "1"},
+            {"a.whl": "9"},
+            ["a.whl: the source index has sha256 1, a fresh build of the tag gives 9"],
+        ),
+        (
+            {"a.whl": "1", "b.whl": "3"},
+            {"a.whl": "1"},
+            ["b.whl: the fresh build of the tag has no file of that name"],
+        ),
+        (
+            {"b.whl": "3", "a.tar.gz": "2"},
+            {"a.tar.gz": "7"},
+            [
+                "a.tar.gz: the source index has sha256 2, a fresh build of the tag gives 7",
+                "b.whl: the fresh build of the tag has no file of that name",
+            ],
+        ),
     ],
 )
-def test_compare(downloaded: dict[str, str], fresh: dict[str, str], problems: int) -> None:
-    assert len(compare(downloaded, fresh)) == problems
+def test_compare(downloaded: dict[str, str], fresh: dict[str, str], problems: list[str]) -> None:
+    assert compare(downloaded, fresh) == problems
 
 
 def test_a_configured_index_url_does_not_redirect_either_end(two_indexes, tmp_path: Path) -> None:

@@ -9,9 +9,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
-from conftest import cli_env, release_cli
+from conftest import Lines, cli_env, release_cli, wait_for
 
 from release.index import read_project
 from release.server import free_port, running
@@ -34,10 +33,15 @@ def test_publish_retries_until_a_late_index_is_up(hatch_cli, tmp_path) -> None:
     root, dist = hatch_cli
     port = free_port()
     proc = publish_process(root, f"http://127.0.0.1:{port}/", RELEASE_RETRY_TIMEOUT="60")
-    time.sleep(3)  # the index is down for the first seconds
-    assert proc.poll() is None, proc.communicate()
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout = Lines(proc.stdout)
+    stdout.wait_for("Connection refused; trying again in")  # the index is not up yet
+    assert proc.poll() is None, "publish gave up before the index came up"
     with running(tmp_path / "late", port=port) as server:
-        out, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
+        with proc.stderr:
+            err = proc.stderr.read()
+        out = stdout.text()
         assert proc.returncode == 0, out + err
         assert "Connection refused; trying again in" in out
         assert sorted(read_project(server.index_url, "pub-hatch-cli")) == sorted(
@@ -79,8 +83,11 @@ def test_the_password_never_shows(hatch_cli, fresh_index, tmp_path) -> None:
     done = threading.Event()
 
     def watch() -> None:
-        while not done.is_set():
+        # a scan every 20 ms: a process lives far longer, and the core stays free for it
+        while True:
             seen.extend(c for c in _cmdlines() if SENTINEL in c or "release" in c)
+            if done.wait(0.02):
+                return
 
     watcher = threading.Thread(target=watch)
     watcher.start()
@@ -109,22 +116,33 @@ def test_5xx_on_upload_is_retried(hatch_cli, fresh_index) -> None:
     root, dist = hatch_cli
     with FaultProxy(fresh_index.url) as proxy:
         proxy.fail_uploads_matching = r"\.whl$"
-        timer = threading.Timer(2.5, lambda: setattr(proxy, "fail_uploads_matching", None))
-        timer.start()
-        try:
-            proc = release_cli(
-                "--project", str(root), "publish", "--repository", proxy.url,
-                "--index-url", fresh_index.index_url,
-            )  # fmt: skip
-        finally:
-            timer.cancel()
+
+        def heal_after_a_fault() -> None:  # the index recovers once it has failed an upload
+            wait_for(lambda: proxy.faults, timeout=60)
+            proxy.fail_uploads_matching = None
+
+        healer = threading.Thread(target=heal_after_a_fault, daemon=True)
+        healer.start()
+        proc = release_cli(
+            "--project", str(root), "publish", "--repository", proxy.url,
+            "--index-url", fresh_index.index_url,
+        )  # fmt: skip
+        healer.join(timeout=5)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "503" in proc.stdout and "trying again in" in proc.stdout
     assert sorted(proxy.uploads) == sorted(p.name for p in dist)  # each file arrived once
 
 
+class _RefusingServer(ThreadingHTTPServer):
+    """A server that refuses every upload with 403 and records each one."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Refusing)
+        self.posts: list[str] = []  # this server's own, not shared between tests
+
+
 class _Refusing(BaseHTTPRequestHandler):
-    posts: ClassVar[list[str]] = []
+    server: _RefusingServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -134,13 +152,13 @@ class _Refusing(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        type(self).posts.append(self.path)
+        self.server.posts.append(self.path)
         self.send_error(403, "Forbidden")
 
 
 def test_4xx_on_upload_is_not_retried(hatch_cli) -> None:
     root, _ = hatch_cli
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    server = _RefusingServer()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -156,5 +174,5 @@ def test_4xx_on_upload_is_not_retried(hatch_cli) -> None:
     assert proc.returncode == 1
     assert "failed: 403 Forbidden" in proc.stderr
     assert "hint: check the credentials" in proc.stderr
-    assert len(_Refusing.posts) == 1
+    assert len(server.posts) == 1
     assert time.monotonic() - started < 15

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-import threading
-import time
-from pathlib import Path
+import subprocess
+import sys
 
 import pytest
-from conftest import build_dist, cli_env, commit_all, git_repo_of, release_cli
+from conftest import Lines, build_dist, cli_env, commit_all, git_repo_of, release_cli, sha256
 
 from release.index import read_project
 from release.server import Server
@@ -17,10 +15,6 @@ from release.server import Server
 
 def listing(server: Server, name: str) -> dict[str, str | None]:
     return {f: e.sha256 for f, e in read_project(server.index_url, name).items()}
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_hatchling_console_script_round_trip(hatch_cli, pypi_index: Server) -> None:
@@ -126,30 +120,29 @@ def test_other_content_under_a_taken_name_is_refused(
 
 def test_verify_waits_until_the_index_lists_the_release(hatch_cli, fresh_index: Server) -> None:
     root, dist = hatch_cli
-
-    def upload_later() -> None:
-        time.sleep(3)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "release", "--project", str(root), "verify",
+         "--repository", fresh_index.url, "--dist", str(root / "dist")],
+        env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout = Lines(proc.stdout)
+    try:
+        stdout.wait_for("not listed yet; looking again")  # verify has looked and found nothing
+        assert proc.poll() is None
         for path in dist:  # pypiserver serves whatever lands in its directory
             shutil.copy(path, fresh_index.root / path.name)
-
-    thread = threading.Thread(target=upload_later)
-    thread.start()
-    started = time.monotonic()
-    try:
-        proc = release_cli(
-            "--project",
-            str(root),
-            "verify",
-            "--repository",
-            fresh_index.url,
-            "--dist",
-            str(root / "dist"),
-        )
+        proc.wait(timeout=120)
     finally:
-        thread.join()
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "not listed yet; looking again" in proc.stdout
-    assert time.monotonic() - started >= 3
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with proc.stderr:
+        err = proc.stderr.read()
+    out = stdout.text()
+    assert proc.returncode == 0, out + err
+    assert f"verified: pub-hatch-cli 1.0.0 installs and runs from {fresh_index.index_url}" in out
 
 
 def test_verify_catches_a_wheel_that_cannot_be_imported(pypi_index: Server, tmp_path) -> None:

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot
+from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot, with_origin
 from faultproxy import FaultProxy
 
 from release.__main__ import main
-from release.server import Server, running
+from release.server import Server
 
 PACKAGE = "pub-hatch-cli"
 OLD, NEW = "1.0.0", "1.0.1"
@@ -36,13 +36,6 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real, empty pypiserver."""
-    with running(tmp_path_factory.mktemp("index")) as server:
-        yield server
-
-
-@pytest.fixture
 def proxy(index: Server) -> Iterator[FaultProxy]:
     """A fault-injecting proxy in front of the index; passes everything through until told."""
     with FaultProxy(index.url) as p:
@@ -52,12 +45,8 @@ def proxy(index: Server) -> Iterator[FaultProxy]:
 @pytest.fixture
 def repo(tmp_path: Path) -> tuple[Path, Path]:
     """The fixture package committed on main, pushed to a bare repository as origin."""
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     work = init_repo(copy_package(PACKAGE, tmp_path))
-    git(work, "remote", "add", "origin", str(bare))
-    git(work, "push", "-q", "-u", "origin", "main")
-    return work, bare
+    return work, with_origin(work, tmp_path / "remote.git")
 
 
 def ship(
@@ -144,11 +133,14 @@ def test_rehearsal_leaves_the_checkout_untouched(capsys, repo) -> None:
     assert all(name in last for name in FILES)
     assert "http://127.0.0.1:" in last
     assert (snapshot(work), snapshot(bare)) == before
-    assert not [
-        p
-        for p in Path(os.environ.get("TMPDIR", "/tmp")).glob("releasekit-rehearsal-*")
-        if str(p) in err
+    # the rehearsal names its directory; it is gone afterwards, wherever TMPDIR points
+    named = [
+        line for line in err.splitlines() if line.startswith("rehearsal: a throwaway clone in ")
     ]
+    assert len(named) == 1, err
+    where = Path(named[0].split(" in ", 1)[1].split(",", 1)[0])
+    assert where.name.startswith("releasekit-rehearsal-")
+    assert not where.exists()
 
 
 def test_rehearsal_keep_prints_where(capsys, repo) -> None:
@@ -194,10 +186,9 @@ def _disagree(work: Path, bare: Path) -> None:
 
 
 def _no_identity(work: Path, bare: Path) -> None:
-    empty = work.parent / "empty-home"
-    empty.mkdir()
-    os.environ["HOME"] = str(empty)
-    os.environ["GIT_CONFIG_GLOBAL"] = str(empty / "none")
+    # the git_env fixture gives each test a global config file of its own: edit that, not
+    # os.environ, which would outlive the test
+    git(work, "config", "--global", "--remove-section", "user")
 
 
 REFUSALS: list[tuple[str, Callable[[Path, Path], None], str]] = [
@@ -232,10 +223,8 @@ REFUSALS: list[tuple[str, Callable[[Path, Path], None], str]] = [
 @pytest.mark.parametrize(
     ("setup", "error"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS]
 )
-def test_preflight_refusal(capsys, monkeypatch, repo, index: Server, setup, error) -> None:
+def test_preflight_refusal(capsys, repo, index: Server, setup, error) -> None:
     work, bare = repo
-    monkeypatch.setenv("HOME", os.environ["HOME"])
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.environ["GIT_CONFIG_GLOBAL"])
     setup(work, bare)
     before = snapshot(work), snapshot(bare)
     code, _out, err = ship(capsys, work, index.url)
@@ -445,13 +434,10 @@ def test_sigkill_between_steps_then_resume(capsys, repo, index: Server, proxy: F
 def test_ship_a_vcs_versioned_project_tags_without_a_commit(
     capsys, tmp_path, index: Server
 ) -> None:
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     work = init_repo(copy_package("hatch-vcs", tmp_path))
     git(work, "tag", "-a", "v0.3.0", "-m", "0.3.0")
     git(work, "commit", "-q", "--allow-empty", "-m", "work after 0.3.0")
-    git(work, "remote", "add", "origin", str(bare))
-    git(work, "push", "-q", "-u", "origin", "main")
+    bare = with_origin(work, tmp_path / "remote.git")
     head = git(work, "rev-parse", "HEAD")
     code, _out, err = ship(capsys, work, index.url)
     assert code == 0, err
