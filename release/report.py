@@ -76,7 +76,13 @@ def target(t: Target) -> dict[str, Any]:
 def checks(found: Iterable[Check]) -> list[dict[str, Any]]:
     """Each preflight check as name, ok, message, and the hint when it failed."""
     return [
-        {"name": c.name, "ok": c.ok, "message": c.message, "hint": None if c.ok else c.hint or None}
+        {
+            "name": c.name,
+            "ok": c.ok,
+            "warn": c.warn,
+            "message": c.message,
+            "hint": None if c.ok else c.hint or None,
+        }
         for c in found
     ]
 

@@ -21,6 +21,16 @@ PACKAGES = Path(__file__).parent / "packages"
 REPO = Path(__file__).resolve().parent.parent
 collect_ignore_glob = ["packages/*"]  # the shape fixtures have test suites of their own
 
+# Each test gets a HOME of its own, but not caches of its own: with a fresh ~/.cache every uv
+# build, venv and install would download its backends and packages again. The caches are only
+# caches (content-addressed, safe to share between processes), so they stay the user's.
+_CACHES = {
+    "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR")
+    or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"),
+    "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR")
+    or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"),
+}
+
 
 @pytest.fixture(autouse=True)
 def git_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -32,6 +42,8 @@ def git_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monkey
         "[init]\n\tdefaultBranch = main\n[tag]\n\tgpgSign = false\n[commit]\n\tgpgSign = false\n"
     )
     monkeypatch.setenv("HOME", str(home))
+    for var, cache in _CACHES.items():
+        monkeypatch.setenv(var, cache)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):

@@ -93,9 +93,9 @@ def test_ship_in_actions_then_the_resume(
         "bump",
         "build",
         "check",
+        "push",
         "upload",
         "verify",
-        "push",
         "announce",
     ]
     (annotation,) = [line for line in first.stderr.splitlines() if line.startswith("::error::")]

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from conftest import copy_package, git, init_repo, snapshot
 from faultproxy import FaultProxy
-from test_ship import FILES, NEW, OLD, PACKAGE, fast, index, index_files, proxy, ship
+from test_ship import FILES, NEW, OLD, PACKAGE, fast, index_files, proxy, ship
 
 from release.__main__ import main
 from release.preflight import Facts, decide
 from release.server import Server
 
-__all__ = ["fast", "index", "proxy"]  # fixtures shared with test_ship
+__all__ = ["fast", "proxy"]  # fixtures shared with test_ship
 
 
 def bare_origin(tmp_path: Path) -> Path:
@@ -306,7 +306,9 @@ def test_rehearsal_passes_with_the_extra_index_the_release_will_use(
     code = main(["--project", str(dependent), "ship", "--repository", "local", "--no-isolation"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert f"and {fresh_index.index_url}, as the release's target resolves them" in err
+    assert (
+        f"dependencies: from {fresh_index.index_url}, as the release's target resolves them" in err
+    )
     assert "dependencies installed: pub-hatch-cli>=1.0" in err
     assert out.strip().splitlines()[-1].startswith("rehearsal passed: pub-setuptools-dep 2.0.1")
 

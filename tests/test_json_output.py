@@ -20,7 +20,7 @@ EXTRA = {
     "status": {"resume", "complete", "on_index", "dirty", "credentials", "auto"},
     "ship": {"dry_run", "rehearsal", "released", "files"},
 }
-SHIP_STEPS = ["bump", "build", "check", "upload", "verify", "push"]
+SHIP_STEPS = ["bump", "build", "check", "push", "upload", "verify"]
 
 
 def parse(proc: subprocess.CompletedProcess[str], command: str) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def parse(proc: subprocess.CompletedProcess[str], command: str) -> dict[str, Any
     if doc["target"] is not None:
         assert set(doc["target"]) == {"name", "upload_url", "index_url", "source"}
     for check in doc["checks"]:
-        assert set(check) == {"name", "ok", "message", "hint"}
+        assert set(check) == {"name", "ok", "warn", "message", "hint"}
         assert isinstance(check["ok"], bool) and check["message"]
         assert check["ok"] or check["hint"]  # a failed check says what to do
         assert not check["ok"] or check["hint"] is None
@@ -131,7 +131,8 @@ def test_status_matches_the_text(work: Path, pypi_index: Server) -> None:
     assert planned == [f"{s['name']}: {s['description']}" for s in doc["steps"]]
     checks = [line.strip() for line in text if line.startswith("  [")]
     assert checks == [
-        f"[{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['message']}" for c in doc["checks"]
+        f"[{('warn' if c['warn'] else 'ok') if c['ok'] else 'FAIL'}] {c['name']}: {c['message']}"
+        for c in doc["checks"]
     ]
 
 
