@@ -113,18 +113,23 @@ def promote(
         vbackoff = retry.from_env(
             environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
         )
-        # verified where they come from, by this run: no record of another run is trusted
-        try:
+        extra = extra_index_url(config, environ)
+
+        def installs_from(index_url: str) -> None:
             verify.verify(
-                source.index_url,
+                index_url,
                 name,
                 version,
                 local=files,
-                extra_index_url=extra_index_url(config, environ),
+                extra_index_url=extra,
                 backoff=vbackoff,
                 echo=echo,
                 environ=environ,
             )
+
+        # verified where they come from, by this run: no record of another run is trusted
+        try:
+            installs_from(source.index_url)
         except StepError as exc:
             raise StepError(
                 f"promote refused: {name} {version} does not verify on {source.index_url}; "
@@ -133,14 +138,5 @@ def promote(
             ) from exc
         published = publish.publish(files, dest, backoff, echo)
         uploaded = sum(1 for _, outcome in published.outcomes if outcome == "uploaded")
-        verify.verify(
-            dest.index_url,
-            name,
-            version,
-            local=files,
-            extra_index_url=extra_index_url(config, environ),
-            backoff=vbackoff,
-            echo=echo,
-            environ=environ,
-        )
+        installs_from(dest.index_url)
     return Promoted(tuple(sorted(downloaded)), uploaded)
