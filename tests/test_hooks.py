@@ -133,7 +133,10 @@ def test_each_hook_runs_at_its_point_with_the_release_values(
     assert err.index("==> verify") < err.index("==> after-release")
     assert "    hook after-release says hello" in err
     # the tracked file the before-commit hook changed is in the release commit; its new file is not
-    assert git(work, "show", "--format=", "--name-only", "v1.0.1") == "README.md\npyproject.toml"
+    assert (
+        git(work, "show", "--format=", "--name-only", "v1.0.1^{commit}")
+        == "README.md\npyproject.toml"
+    )
     assert git(bare, "show", "v1.0.1:README.md").endswith("stamped by the hook")
     assert git(work, "status", "--porcelain") == "?? stamp.txt"
     assert index_files(fresh_index) == FILES
@@ -162,7 +165,10 @@ def test_before_commit_hook_fails_rolls_back_exactly_then_rerun(
     code, _, err = ship(capsys, work, fresh_index.url)
     assert code == 0, err
     assert git(bare, "rev-parse", "v1.0.1^{commit}") == git(work, "rev-parse", "HEAD")
-    assert git(work, "show", "--format=", "--name-only", "v1.0.1") == "README.md\npyproject.toml"
+    assert (
+        git(work, "show", "--format=", "--name-only", "v1.0.1^{commit}")
+        == "README.md\npyproject.toml"
+    )
 
 
 @pytest.mark.slow
