@@ -561,7 +561,9 @@ def ship(
 
     state_file = _state_dir(config, tag) / "state.json"
     result = Result(s.name, version, tag, index_url=s.target.index_url)
-    hook_env = partial(hooks.environment, env, version=version, previous=_previous(s), tag=tag)
+    hook_env = partial(
+        hooks.environment, env, version=version, previous=_previous(s, state_file), tag=tag
+    )
     if s.shipped:
         return _only_after_release(s, reporter, hook_env, state_file, result, options)
     bumped: bump.Outcome | None = None
@@ -583,6 +585,8 @@ def ship(
             bumped = bump.execute(plan, before_commit)
             made = f"commit {bumped.commit[:12]}, " if bumped.commit else "no files to change, "
             reporter.finish("ok", f"{made}tag {tag}")
+            # a resume's hooks still know the version the release was made from
+            _write_state(state_file, {"previous": str(s.current)})
             if config.after_release_bump:
                 dev_bumped = _dev_bump(config, version, reporter)
 
@@ -603,7 +607,11 @@ def ship(
             files = list(built.artifacts)
             _write_state(
                 state_file,
-                {"commit": built.commit, "files": {p.name: index.sha256_file(p) for p in files}},
+                {
+                    "commit": built.commit,
+                    "files": {p.name: index.sha256_file(p) for p in files},
+                    **{k: v for k, v in saved.items() if k == "previous"},
+                },
             )
             reporter.finish("ok", ", ".join(p.name for p in files))
         result.files = files
@@ -719,10 +727,13 @@ def ship(
     return result
 
 
-def _previous(s: Survey) -> str:
-    """The version before the release: read before the bump, or from the tags when resuming."""
+def _previous(s: Survey, state_file: Path) -> str:
+    """The version before the release: read before the bump, or recorded then, or the tags'."""
     if not s.resume:
         return str(s.current)
+    recorded = _read_state(state_file).get("previous")
+    if isinstance(recorded, str):
+        return recorded
     repo = git.open_repo(s.config.project)
     found = greatest_tag(
         (t for t in git.tags_merged(repo, f"{s.tag}^") if t != s.tag), s.config.tag_format

@@ -376,3 +376,25 @@ def test_after_release_bump_is_refused_for_a_vcs_versioned_project(capsys, tmp_p
     )
     assert err[1] == "hint: remove after-release-bump: the next tag is the next version"
     assert snapshot(work) == before
+
+
+@pytest.mark.slow
+def test_after_release_bump_then_a_failed_after_release_hook_resumes_from_the_dev_commit(
+    capsys, tmp_path: Path, fresh_index: Server
+) -> None:
+    work, bare = project(tmp_path, release='after-release-bump = "dev"', stages=("after-release",))
+    (tmp_path / "fail-after-release").touch()
+    code, _, err = ship(capsys, work, fresh_index.url)
+    assert code == 1 and "error: after-release failed: after-release hook `" in err, err
+    head = git(work, "rev-parse", "HEAD")
+    assert git(bare, "rev-parse", "refs/heads/main") == head
+    (tmp_path / "fail-after-release").unlink()
+    code, _, err = ship(capsys, work, fresh_index.url)
+    assert code == 0, err
+    assert "==> dev bump" not in err and "==> build:" not in err and "==> upload:" not in err
+    runs = seen(tmp_path)
+    assert [r["stage"] for r in runs] == ["after-release", "after-release"]
+    env = runs[1]["env"]
+    assert isinstance(env, dict)
+    assert (env["RELEASE_VERSION"], env["RELEASE_PREVIOUS_VERSION"]) == ("1.0.1", "1.0.0")
+    assert git(work, "rev-parse", "HEAD") == head and index_files(fresh_index) == FILES
