@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -15,6 +16,9 @@ from .config import Config
 from .errors import SourceError, UsageError
 from .fsutil import write_atomic
 from .version import next_version
+
+if TYPE_CHECKING:
+    import git as gitpython
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,10 @@ class BumpPlan:
     towncrier: fragments.Setup | None = None
     fragments: tuple[fragments.Fragment, ...] = ()
     date: str = ""
+    git_hooks: bool = True
+    """Run the repository's pre-commit and commit-msg hooks on the commit."""
+    message: str | None = None
+    """The commit message, when not the release commit's."""
 
     def towncrier_line(self) -> str:
         """What towncrier will do: the section it builds and the fragments it consumes."""
@@ -180,6 +188,30 @@ def plan(
         towncrier=setup,
         fragments=consumed,
         date=date,
+        git_hooks=config.git_hooks,
+    )
+
+
+def dev_plan(state: State, target: Version) -> BumpPlan:
+    """The commit after a release that moves the version files to ``target`` (a .dev0).
+
+    Only the version files change: the changelog and towncrier are the release's business.
+    """
+    new = str(target)
+    return BumpPlan(
+        root=state.config.project,
+        current=state.current,
+        target=target,
+        edits=tuple(Edit(s, new) for s in state.discovery.sources),
+        changelog=None,
+        changelog_note=None,
+        files=dict(sources.rewritten(state.discovery.sources, new)),
+        commit=True,
+        tag=None,
+        vcs=state.discovery.vcs,
+        tag_format=state.config.tag_format,
+        git_hooks=state.config.git_hooks,
+        message=f"Back to development: {target}",
     )
 
 
@@ -229,10 +261,18 @@ class Outcome:
     originals: Mapping[Path, bytes] = field(default_factory=dict)
     tagged: bool = False
     news: fragments.Snapshot | None = None
+    hook_originals: Mapping[Path, bytes | None] = field(default_factory=dict)
+    """Tracked files the before-commit hook changed: their bytes at HEAD (None: not in HEAD)."""
+    hook_created: tuple[Path, ...] = ()
+    """Untracked files the before-commit hook created."""
 
 
-def execute(plan: BumpPlan) -> Outcome:
-    """Rewrite every file, then commit and tag; on any failure put everything back."""
+def execute(plan: BumpPlan, before_commit: Callable[[], None] | None = None) -> Outcome:
+    """Rewrite every file, then commit and tag; on any failure put everything back.
+
+    ``before_commit`` (the before-commit hook) runs after the rewrite: the tracked files it
+    changes join the commit, and a rollback restores them and removes the files it created.
+    """
     check_git(plan)
     originals = {p: p.read_bytes() for p in plan.files}
     news = None
@@ -246,18 +286,53 @@ def execute(plan: BumpPlan) -> Outcome:
         return Outcome(plan, None, originals, news=news)
     repo = git.open_repo(plan.root)
     outcome = Outcome(plan, None, originals, news=news)
-    paths = [*plan.files, *(news.paths if news is not None else ())]
     try:
+        if before_commit is not None:
+            outcome, failure = _run_hook(repo, outcome, before_commit)
+            if failure is not None:
+                raise failure
+            plan = outcome.plan
+        paths = [*plan.files, *(news.paths if news is not None else ()), *outcome.hook_originals]
+        message = plan.message or commit_message(plan.current, plan.target)
         if plan.commit:
-            sha = git.commit_paths(repo, paths, commit_message(plan.current, plan.target))
-            outcome = Outcome(plan, sha, originals, news=news)
+            sha = git.commit_paths(repo, paths, message, verify=plan.git_hooks)
+            outcome = replace(outcome, commit=sha)
         if plan.tag:
             git.create_tag(repo, plan.tag, f"Release {plan.target}")
-            outcome = Outcome(plan, outcome.commit, originals, tagged=True, news=news)
+            outcome = replace(outcome, tagged=True)
     except BaseException:
         rollback(outcome)
         raise
     return outcome
+
+
+def _run_hook(
+    repo: gitpython.Repo, outcome: Outcome, hook: Callable[[], None]
+) -> tuple[Outcome, BaseException | None]:
+    """Run ``hook``: the outcome then knows what it changed, also when it failed."""
+    untracked = set(git.untracked_files(repo))
+    failure: BaseException | None = None
+    try:
+        hook()
+    except BaseException as exc:
+        failure = exc
+    top = git.root(repo)
+    plan = outcome.plan
+    ours = {p.resolve() for p in plan.files}
+    if outcome.news is not None:
+        ours |= {p.resolve() for p in outcome.news.paths}
+    changed = {
+        top / rel: git.head_bytes(repo, rel)
+        for rel in git.changed_tracked(repo)
+        if (top / rel).resolve() not in ours
+    }
+    created = tuple(top / rel for rel in git.untracked_files(repo) if rel not in untracked)
+    # the hook may rewrite a version file too: what is there now is what this run wrote
+    written = {p: p.read_bytes() if p.is_file() else b for p, b in plan.files.items()}
+    outcome = replace(
+        outcome, plan=replace(plan, files=written), hook_originals=changed, hook_created=created
+    )
+    return outcome, failure
 
 
 def _run_towncrier(plan: BumpPlan, outcome: Outcome) -> None:
@@ -290,11 +365,27 @@ def rollback(outcome: Outcome) -> list[Path]:
         write_atomic(mine)
         if plan.commit:
             git.restore_index(git.open_repo(plan.root), mine)
+    _undo_hook(outcome)
     if outcome.news is not None:
         # towncrier staged its changes (git rm, git add) even when nothing was committed
         fragments.restore(outcome.news)
         git.restore_index(git.open_repo(plan.root), outcome.news.paths)
     return sorted(set(outcome.originals) - set(mine))
+
+
+def _undo_hook(outcome: Outcome) -> None:
+    """Put back the tracked files the before-commit hook changed; remove those it created."""
+    for path in outcome.hook_created:
+        path.unlink(missing_ok=True)
+    if not outcome.hook_originals:
+        return
+    back = {p: b for p, b in outcome.hook_originals.items() if b is not None}
+    if back:
+        write_atomic(back)
+    for path, data in outcome.hook_originals.items():
+        if data is None:
+            path.unlink(missing_ok=True)
+    git.restore_index(git.open_repo(outcome.plan.root), outcome.hook_originals)
 
 
 def _holds(path: Path, written: bytes | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import shlex
 import string
 import sys
 from dataclasses import dataclass, field
@@ -34,7 +35,13 @@ KEYS = (
     "require-notes",
     "test-requirements",
     "require-tests",
+    "hooks",
+    "git-hooks",
+    "after-release-bump",
 )
+
+HOOK_STAGES = ("before-commit", "before-upload", "after-release")
+"""The points of ``ship`` where ``[tool.release.hooks]`` commands run."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +64,19 @@ class Config:
     require_notes: bool = False
     test_requirements: tuple[str, ...] | None = None
     require_tests: bool = False
+    hooks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``[tool.release.hooks]``: (stage, commands) for each configured stage."""
+    git_hooks: bool = True
+    after_release_bump: str | None = None
     pyproject: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     name: str | None = None
     """The PEP 503 normalized project name (``{name}`` in ``tag-format``), when declared."""
     tag_format_raw: str = "v{version}"
     """``tag-format`` as written; ``tag_format`` has ``{name}`` filled in already."""
+
+    def hook(self, stage: str) -> tuple[str, ...]:
+        """The commands of the hook ``stage`` (empty when none are configured)."""
+        return dict(self.hooks).get(stage, ())
 
     def tag(self, version: object) -> str:
         """The tag name for ``version``."""
@@ -299,6 +314,9 @@ def load(project: Path) -> Config:
         require_notes=_expect(table.get("require-notes", False), bool, "require-notes"),
         test_requirements=test_requirements,
         require_tests=_expect(table.get("require-tests", False), bool, "require-tests"),
+        hooks=_hooks(table.get("hooks", {})),
+        git_hooks=_expect(table.get("git-hooks", True), bool, "git-hooks"),
+        after_release_bump=_after_release_bump(table.get("after-release-bump")),
         pyproject=data,
         name=name,
         tag_format_raw=raw_format,
@@ -315,3 +333,58 @@ def _auto_parts(value: Any) -> tuple[tuple[str, str], ...]:
                 hint=f'use major, minor or patch, e.g. auto-parts = {{{kind} = "minor"}}',
             )
     return tuple(sorted(value.items()))
+
+
+_HOOK_EXAMPLE = 'for example [tool.release.hooks] before-commit = ["python scripts/stamp.py"]'
+
+
+def _hooks(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[tool.release.hooks]``: each stage a list of non-empty commands that shlex can split."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"[tool.release] hooks must be a table, not {value!r}", hint=_HOOK_EXAMPLE
+        )
+    unknown = sorted(set(value) - set(HOOK_STAGES))
+    if unknown:
+        raise ConfigError(
+            f"unknown [tool.release.hooks] key(s): {', '.join(unknown)}",
+            hint=f"known hooks: {', '.join(HOOK_STAGES)}",
+        )
+    stages = []
+    for stage in HOOK_STAGES:
+        commands = value.get(stage, [])
+        if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
+            raise ConfigError(
+                f"[tool.release.hooks] {stage} must be a list of command strings, not {commands!r}",
+                hint=_HOOK_EXAMPLE,
+            )
+        for command in commands:
+            _hook_command(stage, command)
+        if commands:
+            stages.append((stage, tuple(commands)))
+    return tuple(stages)
+
+
+def _hook_command(stage: str, command: str) -> None:
+    """Refuse a command that is empty or that ``shlex.split`` cannot split."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(
+            f"[tool.release.hooks] {stage}: cannot split {command!r}: {exc}",
+            hint="close the quotes; commands run without a shell, split as a POSIX shell would",
+        ) from None
+    if not words:
+        raise ConfigError(f"[tool.release.hooks] {stage} has an empty command", hint=_HOOK_EXAMPLE)
+
+
+def _after_release_bump(value: Any) -> str | None:
+    """``after-release-bump``: only ``"dev"`` (a commit to the next .dev0 version)."""
+    if value is None:
+        return None
+    if value == "dev":
+        return "dev"
+    raise ConfigError(
+        f'[tool.release] after-release-bump must be "dev", not {value!r}',
+        hint='after-release-bump = "dev" moves to the next .dev0 version after the release',
+    )

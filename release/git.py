@@ -169,12 +169,35 @@ def changed_paths(repo: git.Repo, paths: Iterable[Path]) -> list[Path]:
     return [p for p in paths if relative(repo, p) in dirty]
 
 
-def commit_paths(repo: git.Repo, paths: Iterable[Path], message: str) -> str:
-    """Commit exactly ``paths`` (whatever else is staged stays staged); returns the SHA."""
+def commit_paths(
+    repo: git.Repo, paths: Iterable[Path], message: str, *, verify: bool = True
+) -> str:
+    """Commit exactly ``paths`` (whatever else is staged stays staged); returns the SHA.
+
+    ``verify`` runs the repository's pre-commit and commit-msg hooks, as a plain
+    ``git commit`` does; False skips them (``--no-verify``).
+    """
     specs = _pathspecs(repo, paths)
     with _wrapped("commit"):
-        repo.git.commit("--only", "--no-verify", "-m", message, "--", *specs)
+        repo.git.commit(
+            "--only", *(() if verify else ("--no-verify",)), "-m", message, "--", *specs
+        )
     return repo.head.commit.hexsha
+
+
+def changed_tracked(repo: git.Repo) -> list[str]:
+    """Tracked paths modified, deleted or staged since HEAD, relative to the top."""
+    return _status(repo, "--untracked-files=no")
+
+
+def head_bytes(repo: git.Repo, rel: str) -> bytes | None:
+    """The bytes of ``rel`` (relative to the top) in HEAD's tree, or None when it has none."""
+    try:
+        blob = repo.head.commit.tree / rel
+    except KeyError:
+        return None
+    data: bytes = blob.data_stream.read()
+    return data
 
 
 def create_tag(repo: git.Repo, name: str, message: str) -> None:

@@ -17,13 +17,26 @@ import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from . import build, bump, check, credentials, git, github, index, preflight, project, publish
+from . import (
+    build,
+    bump,
+    check,
+    credentials,
+    git,
+    github,
+    hooks,
+    index,
+    preflight,
+    project,
+    publish,
+)
 from . import changelog as changelog_mod
 from . import retry as retry_mod
 from . import settings as settings_mod
@@ -83,6 +96,8 @@ class Survey:
     """Resuming, and the remote has the release tag at the release commit: the push is done."""
     above_head: bool = False
     """Resuming a release whose pushed commit is HEAD's child (a re-run at the parent)."""
+    shipped: bool = False
+    """Pushed, uploaded, verified and announced: at most the after-release hook is left."""
 
     @property
     def refusals(self) -> tuple[preflight.Check, ...]:
@@ -181,6 +196,12 @@ def survey(
     head = git.head_sha(repo)
     head_tags = git.tags_at(repo, head)
     resume = state is not None and config.tag(current) in head_tags
+    dev_commit: str | None = None
+    if not resume and state is not None and config.after_release_bump:
+        released = _released_below(repo, config, current, head)
+        if released is not None:
+            # HEAD is the after-release-bump commit on top of a release made here
+            current, dev_commit, resume = released, head, True
     version: Version | None
     problem: ReleaseError | None = None
     part_reason = ""
@@ -226,7 +247,7 @@ def survey(
                 tag_remote = refs.get(f"refs/tags/{tag}")
         except ReleaseError as exc:
             remote_problem = exc.message
-    release_commit = head
+    release_commit = head if dev_commit is None else git.first_parent(repo, head) or head
     if not resume and state is not None and tag and tag_remote is not None:
         local = git.tag_commit(repo, tag)
         if local == tag_remote and git.first_parent(repo, local) == head:
@@ -284,13 +305,14 @@ def survey(
     done = _read_state(state_file)
     # verified is recorded in this clone only: a fresh clone re-runs build and verify (and
     # uploads nothing, the files being there), which is idempotent
-    complete = bool(
+    shipped = bool(
         resume
         and on_index
         and done.get("verified") is True
         and (pushed or not push)
         and (not config.github_release or done.get("announced") is True)
     )
+    complete = shipped and (not config.hook("after-release") or done.get("after_release") is True)
     return Survey(
         config=config,
         name=name,
@@ -312,8 +334,22 @@ def survey(
         part_reason=part_reason,
         shallow=shallow,
         pushed=pushed,
-        above_head=release_commit != head,
+        above_head=release_commit != head and dev_commit is None,
+        shipped=shipped,
     )
+
+
+def _released_below(
+    repo: gitpython.Repo, config: Config, current: Version, head: str
+) -> Version | None:
+    """The release whose tagged commit is HEAD's parent, when HEAD moved to its .dev0 version."""
+    parent = git.first_parent(repo, head)
+    if parent is None:
+        return None
+    found = greatest_tag(git.tags_at(repo, parent), config.tag_format)
+    if found is None or hooks.next_dev(found[1]) != current:
+        return None
+    return found[1]
 
 
 PREFLIGHT_RETRY_TIMEOUT = 15.0
@@ -379,13 +415,22 @@ def plan_steps(s: Survey, options: Options) -> list[tuple[str, str]]:
         return [
             ("nothing", f"{s.name} {v} is already released ({tag} is on the index and the remote)")
         ]
+    if s.shipped:
+        name, description = hooks.step(s.config, "after-release") or ("after-release hook", "none")
+        return [(name, f"{description} (the rest of {tag} is done)")]
     if s.resume:
         steps.append(("bump", f"skipped, {tag} is already made (resuming)"))
     else:
         auto = f" (--part auto: {s.part_reason})" if s.part_reason else ""
         steps.append(("bump", f"{s.current} -> {v}, commit, annotated tag {tag}{auto}"))
+        steps.extend(_hook_steps(s.config, "before-commit", " (before the release commit)"))
+        if s.config.after_release_bump:
+            dev = hooks.next_dev(v)
+            steps.append(("bump", f"{v} -> {dev}, a second commit on top of {tag}, pushed with it"))
     steps.append(("build", f"{files} from a clean checkout of {tag}"))
     steps.append(("check", f"twine check --strict; name {s.name}, version {v}"))
+    if not s.pushed:
+        steps.extend(_hook_steps(s.config, "before-upload", " (before the push and upload)"))
     if s.pushed:
         steps.append(("push", f"skipped, {s.remote} already has {tag}"))
     elif s.push and s.target.name == "local":
@@ -414,7 +459,14 @@ def plan_steps(s: Survey, options: Options) -> list[tuple[str, str]]:
                 f"GitHub Release {tag} with the changelog section, sdist, wheel and SHA256SUMS",
             )
         )
+    steps.extend(_hook_steps(s.config, "after-release", ""))
     return steps
+
+
+def _hook_steps(config: Config, stage: str, when: str) -> list[tuple[str, str]]:
+    """The plan step of ``stage``'s hook, if it has commands."""
+    step = hooks.step(config, stage)
+    return [(step[0], step[1] + when)] if step else []
 
 
 def clone_line(s: Survey) -> str:
@@ -435,6 +487,8 @@ def progress_line(s: Survey, repository: str | None) -> str:
     files = f"{len(s.on_index)} file(s) on the index"
     if s.complete:
         return f"{s.tag} is released ({files}, verified, pushed); nothing to finish"
+    if s.shipped:
+        return f"{s.tag} is released, but its after-release hook has not succeeded: `{command}` runs it"
     if s.pushed:
         return (
             f"{s.tag} is pushed to {s.remote}, {files}, not verified yet: `{command}` "
@@ -519,7 +573,13 @@ def ship(
 
     state_file = _state_dir(config, tag) / "state.json"
     result = Result(s.name, version, tag, index_url=s.target.index_url)
+    hook_env = partial(
+        hooks.environment, env, version=version, previous=_previous(s, state_file), tag=tag
+    )
+    if s.shipped:
+        return _only_after_release(s, reporter, hook_env, state_file, result, options)
     bumped: bump.Outcome | None = None
+    dev_bumped: bump.Outcome | None = None
     uploading = False
     step = "bump"
     try:
@@ -529,9 +589,18 @@ def ship(
         else:
             reporter.start("bump", f"{s.current} -> {version}")
             plan = bump.plan(bump.read_state(config), str(version), commit=True, tag=True)
-            bumped = bump.execute(plan)
+            before_commit = None
+            if config.hook("before-commit"):
+                before_commit = partial(
+                    hooks.run, config, "before-commit", hook_env(dist=None), _indent(reporter)
+                )
+            bumped = bump.execute(plan, before_commit)
             made = f"commit {bumped.commit[:12]}, " if bumped.commit else "no files to change, "
             reporter.finish("ok", f"{made}tag {tag}")
+            # a resume's hooks still know the version the release was made from
+            _write_state(state_file, {"previous": str(s.current)})
+            if config.after_release_bump:
+                dev_bumped = _dev_bump(config, version, reporter)
 
         step = "build"
         saved = _read_state(state_file)
@@ -550,7 +619,11 @@ def ship(
             files = list(built.artifacts)
             _write_state(
                 state_file,
-                {"commit": built.commit, "files": {p.name: index.sha256_file(p) for p in files}},
+                {
+                    "commit": built.commit,
+                    "files": {p.name: index.sha256_file(p) for p in files},
+                    **{k: v for k, v in saved.items() if k == "previous"},
+                },
             )
             reporter.finish("ok", ", ".join(p.name for p in files))
         result.files = files
@@ -559,6 +632,11 @@ def ship(
         reporter.start("check", "twine check --strict, name and version")
         check.check(files, s.name, version)
         reporter.finish("ok", f"{len(files)} file(s) are {s.name} {version}")
+
+        step = "before-upload"
+        if config.hook("before-upload") and not s.pushed:
+            # before the push: nothing has left the machine yet, so a failure rolls back
+            _run_hook(config, "before-upload", hook_env(dist=dist), reporter)
 
         step = "push"
         if s.pushed:
@@ -609,6 +687,11 @@ def ship(
             _notes, _repo, outcome = github.run(config, tag, env, assets=files)
             _write_state(state_file, {**_read_state(state_file), "announced": True})
             reporter.finish("ok", f"{outcome.action} {outcome.url}")
+
+        step = "after-release"
+        if config.hook("after-release"):
+            _run_hook(config, "after-release", hook_env(dist=dist), reporter)
+            _write_state(state_file, {**_read_state(state_file), "after_release": True})
     except BaseException as exc:
         if reporter.running:
             reporter.finish(
@@ -624,6 +707,8 @@ def ship(
         ):
             landed, exc = _push_outcome(repo, s.remote, tag, commit, exc)
             uploading = uploading or landed  # a tag on the remote is never taken back
+        if not uploading and dev_bumped is not None:
+            bump.rollback(dev_bumped)
         if not uploading and bumped is not None:
             others = bump.rollback(bumped)
             shutil.rmtree(state_file.parent, ignore_errors=True)
@@ -651,6 +736,63 @@ def ship(
         raise StepError(
             f"{step} failed: {exc.message}", hint=f"{fix}{then}: {options.rerun}"
         ) from exc
+    return result
+
+
+def _previous(s: Survey, state_file: Path) -> str:
+    """The version before the release: read before the bump, or recorded then, or the tags'."""
+    if not s.resume:
+        return str(s.current)
+    recorded = _read_state(state_file).get("previous")
+    if isinstance(recorded, str):
+        return recorded
+    repo = git.open_repo(s.config.project)
+    found = greatest_tag(
+        (t for t in git.tags_merged(repo, f"{s.tag}^") if t != s.tag), s.config.tag_format
+    )
+    return str(found[1]) if found else ""
+
+
+def _run_hook(config: Config, stage: str, env: Mapping[str, str], reporter: Reporter) -> None:
+    """Run ``stage``'s hook as a step of its own, its output indented under it."""
+    commands = config.hook(stage)
+    reporter.start(stage, f"{len(commands)} hook command(s)")
+    hooks.run(config, stage, env, _indent(reporter))
+    reporter.finish("ok", "; ".join(commands))
+
+
+def _dev_bump(config: Config, version: Version, reporter: Reporter) -> bump.Outcome:
+    """The after-release-bump commit: the version files move to the next .dev0 version."""
+    dev = hooks.next_dev(version)
+    reporter.start("dev bump", f"{version} -> {dev}")
+    outcome = bump.execute(bump.dev_plan(bump.read_state(config), dev))
+    reporter.finish("ok", f"commit {str(outcome.commit)[:12]} on top of the release commit")
+    return outcome
+
+
+def _only_after_release(
+    s: Survey,
+    reporter: Reporter,
+    hook_env: Callable[..., dict[str, str]],
+    state_file: Path,
+    result: Result,
+    options: Options,
+) -> Result:
+    """Everything but the after-release hook is done: run it, and nothing else."""
+    reporter.skip("release", f"{s.tag} is pushed, uploaded, verified and announced")
+    dist = state_file.parent / "dist"
+    try:
+        _run_hook(
+            s.config, "after-release", hook_env(dist=dist if dist.is_dir() else None), reporter
+        )
+    except ReleaseError as exc:
+        if reporter.running:
+            reporter.finish("failed", exc.message)
+        raise StepError(
+            f"after-release failed: {exc.message}",
+            hint=f"{exc.hint}; then run again (only the hook runs): {options.rerun}",
+        ) from exc
+    _write_state(state_file, {**_read_state(state_file), "after_release": True})
     return result
 
 

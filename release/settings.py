@@ -101,6 +101,21 @@ def _urls(config: Config, environ: Mapping[str, str]) -> None:
                 raise UsageError(f"{source}: {exc.message}", hint=exc.hint) from None
 
 
+def _dev_bump(config: Config) -> None:
+    """``after-release-bump`` needs version files: for a VCS-versioned project the tag is it."""
+    if config.after_release_bump is None:
+        return
+    from . import sources  # tomlkit: only when the key is set
+
+    vcs = sources.scm_plugin(config.pyproject)
+    if vcs is not None:
+        raise UsageError(
+            f'[tool.release] after-release-bump = "{config.after_release_bump}", but the version '
+            f"comes from git tags ({vcs}): there is no file to move to a development version",
+            hint="remove after-release-bump: the next tag is the next version",
+        )
+
+
 def build(
     config: Config,
     *,
@@ -130,6 +145,7 @@ def build(
         for var, default in retry.TIMEOUTS.items()
     }
     index_timeout = attempt(lambda: _index_timeout(environ))
+    attempt(lambda: _dev_bump(config))
     if problems:
         unique = list(dict.fromkeys(p.message for p in problems))
         hints = list(dict.fromkeys(p.hint for p in problems if p.hint))

@@ -259,6 +259,11 @@ def real_path(path: Path, top: Path, what: str) -> Path:
     )
 
 
+def scm_plugin(pyproject: dict[str, Any]) -> str | None:
+    """The VCS plugin the version comes from (setuptools-scm, hatch-vcs, ...), or None."""
+    return _scm(pyproject)
+
+
 def discover(config: Config) -> Discovery:
     """Find every version source of the project, or the VCS plugin that derives it."""
     project = config.project
