@@ -335,6 +335,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from . import project, verify
+    from .model import Release
 
     cfg = config.load(args.project)
     checked = _settings(args, cfg)
@@ -347,15 +348,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         local = _dist_files(args.dist, name, wanted, hint)
     if target.name == "local":
         _require_local_index(target.index_url)
-    verify.verify(
-        target.index_url,
-        name,
-        wanted,
-        local=local,
-        extra_index_url=extra,
-        backoff=backoff,
-        echo=_echo,
-    )
+    release = Release(name, wanted, cfg.tag(wanted))
+    verify.verify(release, verify.Where(target.index_url, extra, backoff), local=local, echo=_echo)
     _echo(f"verified: {name} {wanted} installs and runs from {target.index_url}")
     return 0
 
@@ -649,6 +643,7 @@ def _print_unreleased(cfg: config.Config, s: pipeline.Survey) -> None:
 def _cmd_promote(args: argparse.Namespace) -> int:
     from . import project
     from . import promote as promote_mod
+    from .model import Release
 
     cfg = config.load(args.project)
     _settings(argparse.Namespace(), cfg)  # the retry bounds promote reads, checked up front
@@ -669,9 +664,7 @@ def _cmd_promote(args: argparse.Namespace) -> int:
     _echo(f"promote: {name} {version} ({tag}) from {source.describe()} to {dest.describe()}")
     result = promote_mod.promote(
         cfg,
-        name,
-        version,
-        tag,
+        Release(name, version, tag),
         source,
         dest,
         environ=os.environ,

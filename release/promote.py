@@ -14,11 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import Version
-
 from . import build, index, publish, retry, verify
 from .config import Config
 from .errors import StepError
+from .model import Release
 from .targets import Target, extra_index_url
 
 Echo = Callable[[str], None]
@@ -64,9 +63,7 @@ def compare(downloaded: Mapping[str, str], fresh: Mapping[str, str]) -> list[str
 
 def promote(
     config: Config,
-    name: str,
-    version: Version,
-    tag: str,
+    release: Release,
     source: Target,
     dest: Target,
     *,
@@ -74,8 +71,48 @@ def promote(
     echo: Echo = print,
     isolated: bool = True,
 ) -> Promoted:
-    """Copy ``name`` ``version`` from ``source`` to ``dest`` after checking it against ``tag``."""
+    """Copy ``release`` from ``source`` to ``dest`` after checking it against a build of its tag."""
     backoff = retry.from_env(environ, timeout_var="RELEASE_RETRY_TIMEOUT", default_timeout=60)
+    vbackoff = retry.from_env(environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300)
+    extra = extra_index_url(config, environ)
+    with tempfile.TemporaryDirectory(prefix="release-promote-") as tmp:
+        downloaded = _download(release, source, backoff, Path(tmp, "from-index"), echo)
+        built = build.build(config, ref=release.tag, outdir=Path(tmp, "fresh"), isolated=isolated)
+        fresh = {p.name: index.sha256_file(p) for p in built.artifacts}
+        problems = compare(downloaded, fresh)
+        if problems:
+            raise StepError(
+                f"promote refused: the files on {source.index_url} are not what {release.tag} "
+                "builds; nothing was uploaded:\n  " + "\n  ".join(problems),
+                hint="release a new version, or promote only from a backend that builds reproducibly",
+            )
+        echo(f"sha256 of every file matches a fresh build of {release.tag}")
+        files = [Path(tmp, "from-index", n) for n in sorted(downloaded)]
+
+        def installs_from(index_url: str) -> None:
+            where = verify.Where(index_url, extra, vbackoff)
+            verify.verify(release, where, local=files, echo=echo, environ=environ)
+
+        # verified where they come from, by this run: no record of another run is trusted
+        try:
+            installs_from(source.index_url)
+        except StepError as exc:
+            raise StepError(
+                f"promote refused: {release} does not verify on {source.index_url}; "
+                f"nothing was uploaded: {exc.message}",
+                hint=exc.hint,
+            ) from exc
+        published = publish.publish(files, dest, backoff, echo)
+        uploaded = sum(1 for _, outcome in published.outcomes if outcome == "uploaded")
+        installs_from(dest.index_url)
+    return Promoted(tuple(sorted(downloaded)), uploaded)
+
+
+def _download(
+    release: Release, source: Target, backoff: retry.Backoff, into: Path, echo: Echo
+) -> dict[str, str]:
+    """Download the files of ``release`` from ``source`` into ``into``: name -> sha256."""
+    name, version = release.name, release.version
     listed = index.with_retries(
         lambda: index.read_project(source.index_url, name), backoff, f"read {source.index_url}"
     )
@@ -85,58 +122,16 @@ def promote(
             f"{source.index_url} has no files of {name} {version}",
             hint="publish there first (release ship or release publish), then promote",
         )
-    with tempfile.TemporaryDirectory(prefix="release-promote-") as tmp:
-        got = Path(tmp, "from-index")
-        got.mkdir()
-        downloaded: dict[str, str] = {}
-        for filename, entry in sorted(wanted.items()):
-            data = index.download(entry.url)
-            sha = index.sha256_bytes(data)
-            if entry.sha256 is not None and sha != entry.sha256:
-                raise StepError(
-                    f"{filename}: {source.index_url} lists sha256 {entry.sha256} but serves {sha}"
-                )
-            (got / filename).write_bytes(data)
-            downloaded[filename] = sha
-        echo(f"downloaded {len(downloaded)} file(s) of {name} {version} from {source.index_url}")
-        built = build.build(config, ref=tag, outdir=Path(tmp, "fresh"), isolated=isolated)
-        fresh = {p.name: index.sha256_file(p) for p in built.artifacts}
-        problems = compare(downloaded, fresh)
-        if problems:
+    into.mkdir()
+    downloaded: dict[str, str] = {}
+    for filename, entry in sorted(wanted.items()):
+        data = index.download(entry.url)
+        sha = index.sha256_bytes(data)
+        if entry.sha256 is not None and sha != entry.sha256:
             raise StepError(
-                f"promote refused: the files on {source.index_url} are not what {tag} builds; "
-                "nothing was uploaded:\n  " + "\n  ".join(problems),
-                hint="release a new version, or promote only from a backend that builds reproducibly",
+                f"{filename}: {source.index_url} lists sha256 {entry.sha256} but serves {sha}"
             )
-        echo(f"sha256 of every file matches a fresh build of {tag}")
-        files = [got / n for n in sorted(downloaded)]
-        vbackoff = retry.from_env(
-            environ, timeout_var="RELEASE_VERIFY_TIMEOUT", default_timeout=300
-        )
-        extra = extra_index_url(config, environ)
-
-        def installs_from(index_url: str) -> None:
-            verify.verify(
-                index_url,
-                name,
-                version,
-                local=files,
-                extra_index_url=extra,
-                backoff=vbackoff,
-                echo=echo,
-                environ=environ,
-            )
-
-        # verified where they come from, by this run: no record of another run is trusted
-        try:
-            installs_from(source.index_url)
-        except StepError as exc:
-            raise StepError(
-                f"promote refused: {name} {version} does not verify on {source.index_url}; "
-                f"nothing was uploaded: {exc.message}",
-                hint=exc.hint,
-            ) from exc
-        published = publish.publish(files, dest, backoff, echo)
-        uploaded = sum(1 for _, outcome in published.outcomes if outcome == "uploaded")
-        installs_from(dest.index_url)
-    return Promoted(tuple(sorted(downloaded)), uploaded)
+        (into / filename).write_bytes(data)
+        downloaded[filename] = sha
+    echo(f"downloaded {len(downloaded)} file(s) of {name} {version} from {source.index_url}")
+    return downloaded

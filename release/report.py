@@ -102,12 +102,11 @@ def outcomes(rows: Iterable[Row]) -> list[dict[str, Any]]:
 
 def from_survey(doc: dict[str, Any], s: Survey, options: Options) -> None:
     """Fill ``doc`` with what preflight read and the plan derived from it."""
-    from .pipeline import plan_steps
-
     doc["release"] = release(s.name, s.current, s.version, s.tag)
     doc["target"] = target(s.target)
     doc["checks"] = checks(s.checks)
-    doc["steps"] = [] if s.refusals else steps(plan_steps(s, options))
+    # the steps the dry run shows and the runner runs: one plan, so they cannot disagree
+    doc["steps"] = [] if s.refusals else steps(s.plan.lines())
 
 
 def error(doc: dict[str, Any], exc: ReleaseError | None, message: str = "", code: int = 1) -> None:

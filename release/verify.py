@@ -16,9 +16,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
@@ -27,6 +28,9 @@ from . import index, proc, tools
 from .errors import StepError, UsageError
 from .retry import Backoff, GaveUp, retry
 from .secrets import scrubbed_env
+
+if TYPE_CHECKING:
+    from .model import Release
 
 Echo = Callable[[str], None]
 STEP_TIMEOUT = 600.0
@@ -287,100 +291,116 @@ def check_hashes(
     return sorted(listed)
 
 
+@dataclass(frozen=True)
+class Where:
+    """The index verify installs the release from, and how long it waits for it there."""
+
+    index_url: str
+    extra_index_url: str | None
+    """Where the release's dependencies may come from besides ``index_url``."""
+    backoff: Backoff
+
+
+@dataclass(frozen=True)
+class _Venv:
+    """A fresh virtual environment, and how to run commands in it alone."""
+
+    installer: Installer
+    path: Path
+    env: Mapping[str, str]
+    work: Path
+
+    @property
+    def python(self) -> Path:
+        """Its interpreter."""
+        return venv_python(self.path)
+
+    def run(self, what: str, cmd: list[str], timeout: float = STEP_TIMEOUT) -> str:
+        """Run one command of the check in the venv's isolated environment."""
+        return _run(what, cmd, self.env, self.work, timeout)
+
+
 def verify(
-    index_url: str,
-    name: str,
-    version: Version,
+    release: Release,
+    where: Where,
     *,
-    local: list[Path],
-    extra_index_url: str | None,
-    backoff: Backoff,
+    local: Sequence[Path] = (),
     echo: Echo = print,
     environ: Mapping[str, str] | None = None,
 ) -> Verified:
     """Wait for the release on the index, check its files, install it alone and use it."""
     environ = os.environ if environ is None else environ
+    name, version, index_url = release.name, release.version, where.index_url
     installer = choose_installer(environ, tools.which)
     local_hashes = {p.name: index.sha256_file(p) for p in local}
     echo(f"verify: {name} {version} from {index_url}")
-    listed = wait_for_release(index_url, name, version, sorted(local_hashes), backoff, echo)
+    listed = wait_for_release(index_url, name, version, sorted(local_hashes), where.backoff, echo)
     echo(f"  listed: {', '.join(sorted(listed))}")
     files = check_hashes(listed, local_hashes, echo)
-    env = isolated_env(environ)
     with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
-        venv, work = Path(tmp, "venv"), Path(tmp, "work")
+        work = Path(tmp, "work")
         work.mkdir()
         # the installers' temporary files go with this directory, even after an interrupt
         Path(tmp, "tmp").mkdir()
-        env = {**env, "TMPDIR": str(Path(tmp, "tmp"))}
-        _run("creating a virtual environment", venv_command(installer, venv), env, work)
-        python = venv_python(venv)
-        reqfile = Path(tmp, "requirements.txt")
+        env = {**isolated_env(environ), "TMPDIR": str(Path(tmp, "tmp"))}
+        venv = _Venv(installer, Path(tmp, "venv"), env, work)
+        venv.run("creating a virtual environment", venv_command(installer, venv.path))
         hashes = [e.sha256 for e in listed.values() if e.sha256]
-        reqfile.write_text(hashed_requirement(name, version, hashes) + "\n")
-        _run(
-            f"installing {name}=={version} from {index_url} alone",
-            install_command(
-                installer, python, ["--no-deps", "--require-hashes", "-r", str(reqfile)], index_url
-            ),
-            env,
-            work,
-        )
-        info = json.loads(
-            _run(
-                "reading the installed metadata",
-                [str(python), "-I", "-c", _INSPECT, name],
-                env,
-                work,
-            )
-        )
-        try:
-            installed = Version(info["version"])
-        except InvalidVersion:
-            installed = None
-        if installed != version:
-            raise StepError(
-                f"verify: asked for {name}=={version}, the environment has {info['version']}"
-            )
-        echo(f"  installed {name} {installed} into a fresh virtual environment ({installer.kind})")
-        deps = runtime_requirements(list(info["requires"]))
-        if deps:
-            where = index_url + (f" and {extra_index_url}" if extra_index_url else "")
-            try:
-                _run(
-                    f"installing the dependencies ({', '.join(deps)}) from {where}",
-                    install_command(installer, python, deps, index_url, extra_index_url),
-                    env,
-                    work,
-                )
-            except StepError as exc:
-                raise _dependency_error(exc, name, deps, where) from None
-            echo(f"  dependencies installed: {', '.join(deps)}")
+        info = _install(venv, release, where, hashes, Path(tmp, "requirements.txt"), echo)
         modules = top_level_modules(list(info["files"]))
-        for module in modules:
-            _run(
-                f"import {module}",
-                [
-                    str(python),
-                    "-I",
-                    "-c",
-                    "import importlib, sys; importlib.import_module(sys.argv[1])",
-                    module,
-                ],
-                env,
-                work,
-            )
-            echo(f"  import {module}: ok")
         scripts = list(info["scripts"])
-        for script in scripts:
-            _run(
-                f"{script} --help",
-                [str(venv_script(venv, script)), "--help"],
-                env,
-                work,
-                SCRIPT_TIMEOUT,
-            )
-            echo(f"  {script} --help: ok")
-        if not modules and not scripts:
-            echo("  nothing to import or run: the distribution has no modules or console scripts")
+        _use(venv, modules, scripts, echo)
     return Verified(tuple(files), tuple(modules), tuple(scripts), installer.kind)
+
+
+def _install(
+    venv: _Venv, release: Release, where: Where, hashes: list[str], reqfile: Path, echo: Echo
+) -> dict[str, Any]:
+    """Install the release alone (by hash), check its version, then its dependencies."""
+    name, version, index_url = release.name, release.version, where.index_url
+    reqfile.write_text(hashed_requirement(name, version, hashes) + "\n")
+    args = ["--no-deps", "--require-hashes", "-r", str(reqfile)]
+    venv.run(
+        f"installing {name}=={version} from {index_url} alone",
+        install_command(venv.installer, venv.python, args, index_url),
+    )
+    inspect = [str(venv.python), "-I", "-c", _INSPECT, name]
+    info: dict[str, Any] = json.loads(venv.run("reading the installed metadata", inspect))
+    try:
+        installed = Version(info["version"])
+    except InvalidVersion:
+        installed = None
+    if installed != version:
+        raise StepError(
+            f"verify: asked for {name}=={version}, the environment has {info['version']}"
+        )
+    kind = venv.installer.kind
+    echo(f"  installed {name} {installed} into a fresh virtual environment ({kind})")
+    deps = runtime_requirements(list(info["requires"]))
+    if deps:
+        extra = where.extra_index_url
+        there = index_url + (f" and {extra}" if extra else "")
+        try:
+            venv.run(
+                f"installing the dependencies ({', '.join(deps)}) from {there}",
+                install_command(venv.installer, venv.python, deps, index_url, extra),
+            )
+        except StepError as exc:
+            raise _dependency_error(exc, name, deps, there) from None
+        echo(f"  dependencies installed: {', '.join(deps)}")
+    return info
+
+
+def _use(venv: _Venv, modules: list[str], scripts: list[str], echo: Echo) -> None:
+    """Import every top-level module and run every console script with ``--help``."""
+    importer = "import importlib, sys; importlib.import_module(sys.argv[1])"
+    for module in modules:
+        venv.run(f"import {module}", [str(venv.python), "-I", "-c", importer, module])
+        echo(f"  import {module}: ok")
+    for script in scripts:
+        venv.run(
+            f"{script} --help", [str(venv_script(venv.path, script)), "--help"], SCRIPT_TIMEOUT
+        )
+        echo(f"  {script} --help: ok")
+    if not modules and not scripts:
+        echo("  nothing to import or run: the distribution has no modules or console scripts")
