@@ -18,24 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import preflight
+from .local_steps import Build, Bump, Check, DevBump
 from .model import Options, Release
-from .steps import (
-    AfterReleaseOnly,
-    Announce,
-    Build,
-    Bump,
-    Check,
-    DevBump,
-    Failure,
-    Hook,
-    Nothing,
-    Push,
-    Skip,
-    Step,
-    Upload,
-    Verify,
-    walk,
-)
+from .public_steps import Announce, Push, Upload, Verify
+from .steps import AfterReleaseOnly, Failure, Hook, Nothing, Skip, Step, walk
 from .world import ABOVE, World
 
 UNKNOWN, COMPLETE, AFTER_RELEASE, RESUME, FRESH = (

@@ -10,7 +10,7 @@ import shutil
 
 from . import bump
 from .errors import Interrupted, ReleaseError, StepError
-from .steps import Context, Failure, Step
+from .steps import Context, Failure, Step, first_line
 
 
 def execute(steps: tuple[Step, ...], ctx: Context) -> None:
@@ -20,8 +20,7 @@ def execute(steps: tuple[Step, ...], ctx: Context) -> None:
             step.run(ctx)
         except BaseException as exc:
             if ctx.reporter.running:
-                text = str(getattr(exc, "message", exc))
-                ctx.reporter.finish("failed", text.splitlines()[0] if text else type(exc).__name__)
+                ctx.reporter.finish("failed", first_line(exc))
             public = ctx.public or step.failure is Failure.RESUME
             if step.failure is Failure.ROLLBACK and not ctx.public:
                 rollback(ctx)

@@ -50,6 +50,8 @@ print(json.dumps({
 }))
 """
 
+_IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
+
 
 @dataclass(frozen=True)
 class Installer:
@@ -227,15 +229,25 @@ class Verified:
     installer: str
 
 
+@dataclass(frozen=True)
+class Where:
+    """The index verify installs from, the extra one for dependencies, how long it waits."""
+
+    index_url: str
+    extra_index_url: str | None
+    backoff: Backoff
+
+
 def wait_for_release(
-    index_url: str,
-    name: str,
-    version: Version,
-    expected: list[str],
-    backoff: Backoff,
-    echo: Echo,
+    release: Release, where: Where, expected: list[str], echo: Echo
 ) -> dict[str, index.IndexFile]:
-    """Poll until the index lists ``name`` ``version`` (and every file in ``expected``)."""
+    """Poll until the index lists ``release`` (and every file in ``expected``)."""
+    index_url, name, version, backoff = (
+        where.index_url,
+        release.name,
+        release.version,
+        where.backoff,
+    )
 
     def look() -> dict[str, index.IndexFile]:
         files = index.read_project(index_url, name)
@@ -292,28 +304,14 @@ def check_hashes(
 
 
 @dataclass(frozen=True)
-class Where:
-    """The index verify installs the release from, and how long it waits for it there."""
-
-    index_url: str
-    extra_index_url: str | None
-    """Where the release's dependencies may come from besides ``index_url``."""
-    backoff: Backoff
-
-
-@dataclass(frozen=True)
 class _Venv:
     """A fresh virtual environment, and how to run commands in it alone."""
 
     installer: Installer
     path: Path
+    python: Path
     env: Mapping[str, str]
     work: Path
-
-    @property
-    def python(self) -> Path:
-        """Its interpreter."""
-        return venv_python(self.path)
 
     def run(self, what: str, cmd: list[str], timeout: float = STEP_TIMEOUT) -> str:
         """Run one command of the check in the venv's isolated environment."""
@@ -330,26 +328,23 @@ def verify(
 ) -> Verified:
     """Wait for the release on the index, check its files, install it alone and use it."""
     environ = os.environ if environ is None else environ
-    name, version, index_url = release.name, release.version, where.index_url
     installer = choose_installer(environ, tools.which)
     local_hashes = {p.name: index.sha256_file(p) for p in local}
-    echo(f"verify: {name} {version} from {index_url}")
-    listed = wait_for_release(index_url, name, version, sorted(local_hashes), where.backoff, echo)
+    echo(f"verify: {release} from {where.index_url}")
+    listed = wait_for_release(release, where, sorted(local_hashes), echo)
     echo(f"  listed: {', '.join(sorted(listed))}")
     files = check_hashes(listed, local_hashes, echo)
     with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
-        work = Path(tmp, "work")
-        work.mkdir()
+        for sub in ("work", "tmp"):
+            Path(tmp, sub).mkdir()
         # the installers' temporary files go with this directory, even after an interrupt
-        Path(tmp, "tmp").mkdir()
         env = {**isolated_env(environ), "TMPDIR": str(Path(tmp, "tmp"))}
-        venv = _Venv(installer, Path(tmp, "venv"), env, work)
+        path = Path(tmp, "venv")
+        venv = _Venv(installer, path, venv_python(path), env, Path(tmp, "work"))
         venv.run("creating a virtual environment", venv_command(installer, venv.path))
         hashes = [e.sha256 for e in listed.values() if e.sha256]
         info = _install(venv, release, where, hashes, Path(tmp, "requirements.txt"), echo)
-        modules = top_level_modules(list(info["files"]))
-        scripts = list(info["scripts"])
-        _use(venv, modules, scripts, echo)
+        modules, scripts = _use(venv, info, echo)
     return Verified(tuple(files), tuple(modules), tuple(scripts), installer.kind)
 
 
@@ -371,9 +366,7 @@ def _install(
     except InvalidVersion:
         installed = None
     if installed != version:
-        raise StepError(
-            f"verify: asked for {name}=={version}, the environment has {info['version']}"
-        )
+        raise StepError(f"verify: asked for {release.pin}, the environment has {info['version']}")
     kind = venv.installer.kind
     echo(f"  installed {name} {installed} into a fresh virtual environment ({kind})")
     deps = runtime_requirements(list(info["requires"]))
@@ -391,11 +384,11 @@ def _install(
     return info
 
 
-def _use(venv: _Venv, modules: list[str], scripts: list[str], echo: Echo) -> None:
+def _use(venv: _Venv, info: Mapping[str, Any], echo: Echo) -> tuple[list[str], list[str]]:
     """Import every top-level module and run every console script with ``--help``."""
-    importer = "import importlib, sys; importlib.import_module(sys.argv[1])"
+    modules, scripts = top_level_modules(list(info["files"])), list(info["scripts"])
     for module in modules:
-        venv.run(f"import {module}", [str(venv.python), "-I", "-c", importer, module])
+        venv.run(f"import {module}", [str(venv.python), "-I", "-c", _IMPORT, module])
         echo(f"  import {module}: ok")
     for script in scripts:
         venv.run(
@@ -404,3 +397,4 @@ def _use(venv: _Venv, modules: list[str], scripts: list[str], echo: Echo) -> Non
         echo(f"  {script} --help: ok")
     if not modules and not scripts:
         echo("  nothing to import or run: the distribution has no modules or console scripts")
+    return modules, scripts

@@ -110,6 +110,23 @@ class _Identity:
     part_reason: str = ""
     problem: ReleaseError | None = None
     sources_problem: str | None = None
+    release_commit: str | None = None
+    """Set when it is not HEAD."""
+
+
+def _locate(
+    repo: gitpython.Repo, found: _Identity, head: str, tag: str | None, tag_remote: str | None
+) -> _Identity:
+    """``found`` with the commit the release is made from, and whether HEAD is its parent."""
+    if found.at == BELOW:
+        return replace(found, release_commit=git.first_parent(repo, head) or head)
+    if found.at is None and found.state is not None and tag and tag_remote is not None:
+        local = git.tag_commit(repo, tag)
+        if local == tag_remote and local and git.first_parent(repo, local) == head:
+            # a re-run at the commit the release was made from (a CI re-run checks out the
+            # commit that triggered it): the pushed release commit on top of it is resumed
+            return replace(found, at=ABOVE, release_commit=local)
+    return found
 
 
 @dataclass(frozen=True)
@@ -136,22 +153,12 @@ def read(config: Config, options: Options, environ: Mapping[str, str], settings:
         )
     name = project.name_of(config)
     head = git.head_sha(repo)
+    branch, release_branch = git.current_branch(repo), git.release_branch(repo, config.branch)
     found = _identify(repo, config, options, head)
     tag = config.tag(found.version) if found.version is not None else None
-    branch, release_branch = git.current_branch(repo), git.release_branch(repo, config.branch)
     remote = _read_remote(repo, config, target, tag, branch or release_branch)
-    release_commit = head if found.at != BELOW else git.first_parent(repo, head) or head
-    if found.at is None and found.state is not None and tag and remote.tag_remote is not None:
-        local = git.tag_commit(repo, tag)
-        if local == remote.tag_remote and local and git.first_parent(repo, local) == head:
-            found, release_commit = replace(found, at=ABOVE), local
-    on_index: tuple[str, ...] = ()
-    index_problem: str | None = None
-    if found.version is not None and target.name != "local":
-        backoff = _preflight_backoff(settings.upload_backoff)
-        on_index, index_problem = _index_problem(
-            target, name, found.version, settings.index_timeout, backoff
-        )
+    found = _locate(repo, found, head, tag, remote.tag_remote)
+    on_index, index_problem = _read_index(settings, name, found.version)
     fresh = found.at is None
     rewrite = _rewrite_problem(found.state, found.version) if fresh else (None, None)
     path = _record_path(repo, name, tag) if tag else None
@@ -168,7 +175,7 @@ def read(config: Config, options: Options, environ: Mapping[str, str], settings:
         sources_problem=found.sources_problem,
         at=found.at,
         head=head,
-        release_commit=release_commit,
+        release_commit=found.release_commit or head,
         dirty=tuple(git.dirty_files(repo)),
         untracked=tuple(git.untracked_files(repo)),
         branch=branch,
@@ -285,6 +292,17 @@ PREFLIGHT_RETRY_TIMEOUT = 15.0
 def _preflight_backoff(backoff: retry_mod.Backoff) -> retry_mod.Backoff:
     """The upload's backoff, capped: preflight only reads."""
     return replace(backoff, timeout=min(backoff.timeout, PREFLIGHT_RETRY_TIMEOUT))
+
+
+def _read_index(
+    settings: Settings, name: str, version: Version | None
+) -> tuple[tuple[str, ...], str | None]:
+    """The files of ``version`` on the target index (not read for a rehearsal), or its problem."""
+    target = settings.target
+    if version is None or target.name == "local":
+        return (), None
+    backoff = _preflight_backoff(settings.upload_backoff)
+    return _index_problem(target, name, version, settings.index_timeout, backoff)
 
 
 def _index_problem(
