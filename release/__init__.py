@@ -29,6 +29,7 @@ _API = {
     "UsageError": "errors",
     "VersionError": "errors",
     "Options": "pipeline",
+    "Release": "model",
     "ship": "pipeline",
     "survey": "pipeline",
     "rehearse": "rehearsal",

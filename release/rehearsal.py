@@ -17,10 +17,11 @@ import git as gitpython
 from . import config as config_mod
 from . import git, server
 from .config import Config
-from .errors import GitError, ReleaseError, UsageError
+from .errors import GitError, ReleaseError
 from .pipeline import Options, Result, ship, with_target
 from .progress import Reporter
 from .targets import extra_index_url, resolve
+from .world import open_repo
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
@@ -85,12 +86,7 @@ def rehearse(
     environ: Mapping[str, str],
 ) -> Rehearsal:
     """Run ``ship`` in a throwaway clone against a throwaway pypiserver."""
-    repo = git.open_repo(config.project)
-    if not repo.head.is_valid():  # nothing to clone: say so, not git's own words
-        raise UsageError(
-            f"the repository of {config.project} has no commits yet",
-            hint="commit the project first: a release is made from a commit",
-        )
+    repo = open_repo(config)  # nothing to clone without a commit
     if git.dirty_files(repo):
         reporter.line(
             "note: uncommitted changes are left out: the rehearsal releases the committed HEAD"

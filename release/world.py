@@ -145,12 +145,7 @@ class _Remote:
 def read(config: Config, options: Options, environ: Mapping[str, str], settings: Settings) -> World:
     """Read everything the release depends on; change nothing."""
     target = settings.target
-    repo = git.open_repo(config.project)
-    if not repo.head.is_valid():
-        raise UsageError(
-            f"the repository of {config.project} has no commits yet",
-            hint="commit the project first: a release is made from a commit",
-        )
+    repo = open_repo(config)
     name = project.name_of(config)
     head = git.head_sha(repo)
     branch, release_branch = git.current_branch(repo), git.release_branch(repo, config.branch)
@@ -202,6 +197,17 @@ def read(config: Config, options: Options, environ: Mapping[str, str], settings:
         record_path=path,
         previous=str(found.current) if fresh else _previous(repo, config, tag, record),
     )
+
+
+def open_repo(config: Config) -> gitpython.Repo:
+    """The project's repository, which must have a commit to release."""
+    repo = git.open_repo(config.project)
+    if not repo.head.is_valid():  # say so, not git's own words
+        raise UsageError(
+            f"the repository of {config.project} has no commits yet",
+            hint="commit the project first: a release is made from a commit",
+        )
+    return repo
 
 
 def _identify(repo: gitpython.Repo, config: Config, options: Options, head: str) -> _Identity:
