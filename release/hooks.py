@@ -67,14 +67,6 @@ def _exit(done: subprocess.CompletedProcess[str]) -> str:
     return f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
 
 
-def step(config: Config, stage: str) -> tuple[str, str] | None:
-    """The plan step (name, description) of ``stage``'s hook, or None when it has no commands."""
-    commands = config.hook(stage)
-    if not commands:
-        return None
-    return f"{stage} hook", "run " + "; ".join(f"`{c}`" for c in commands)
-
-
 def next_dev(version: Version) -> Version:
     """The development version after ``version``: the next patch, then ``.dev0`` (pure)."""
     dev = Version(f"{bump(version, 'patch').base_version}.dev0")
