@@ -6,22 +6,25 @@ found) and what the release must do with it.
 
 from __future__ import annotations
 
+import io
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from packaging.version import Version
 
-from release import record
+from release import record, runner, settings
 from release.config import Config
-from release.errors import VersionError
-from release.model import Options
+from release.errors import Interrupted, StepError, VersionError
+from release.model import Options, Release
 from release.plan import AFTER_RELEASE, COMPLETE, FRESH, RESUME, UNKNOWN, Plan, decide
 from release.preflight import Check, Facts
 from release.preflight import decide as preflight_decide
+from release.progress import Reporter
 from release.record import Record
+from release.steps import Context, Failure, Step
 from release.targets import Target
 from release.world import ABOVE, BELOW, HEAD, World
 
@@ -288,6 +291,8 @@ DESCRIBED: list[tuple[str, World, Options, str, str]] = [
     ("resume", resumed(), Options(), "bump", "skipped, v1.0.1 is already made (resuming)"),
     ("push", fresh(), Options(), "push", "main and v1.0.1 to origin (main), atomically"),
     ("pushed", pushed(), Options(), "push", "skipped, origin already has v1.0.1"),
+    # the dry run once said "to origin" here while ship skipped the push: now one plan says both
+    ("no remote", fresh(remote=None, upstream=None), Options(), "push", "skipped (no remote)"),
     ("--no-push", fresh(), Options(push=False), "push", "skipped (--no-push)"),
     (
         "rehearsal push",
@@ -548,3 +553,126 @@ def test_a_build_forgets_what_later_steps_did() -> None:
     rebuilt = done.built(HEAD_SHA, {FILES[0]: "1" * 64})
     assert rebuilt == Record(previous="1.0.0", commit=HEAD_SHA, files={FILES[0]: "1" * 64})
     assert record.dump(rebuilt.but(verified=True))["verified"] is True
+
+
+# --- the runner: what a failure inside a step means, told to the user ---
+
+
+@dataclass(frozen=True)
+class Failing:
+    """A step that fails with ``error`` (a test's own step, not a stand-in for a collaborator)."""
+
+    label: str
+    failure: Failure
+    error: BaseException
+    inner: tuple[Step, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def describe(self) -> str:
+        return "fails"
+
+    def run(self, ctx: Context) -> None:
+        ctx.reporter.start(self.label, "running")
+        raise self.error
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    """A run's context in a directory of its own, reporting into a buffer."""
+    cfg = Config(project=tmp_path)
+    checked = settings.build(cfg, repository="http://index.test/", environ={})
+    release = Release("demo", Version("1.0.1"), "v1.0.1")
+    reporter = Reporter(stream=io.StringIO(), color=False)
+    path = tmp_path / ".git" / "releasekit" / "demo" / "v1.0.1" / "state.json"
+    return Context(
+        release, Options(rerun="release ship -r x"), checked, reporter, {}, "1.0.0", path
+    )
+
+
+RUNS: list[tuple[str, Failure, BaseException, type[Exception], str, str]] = [
+    (
+        "before the push",
+        Failure.ROLLBACK,
+        StepError("it broke"),
+        StepError,
+        "build failed: it broke",
+        "fix it, then run again: release ship -r x",
+    ),
+    (
+        "before the push, with a hint",
+        Failure.ROLLBACK,
+        StepError("it broke", hint="fix the thing"),
+        StepError,
+        "build failed: it broke",
+        "fix the thing; then run again: release ship -r x",
+    ),
+    (
+        "after the push",
+        Failure.RESUME,
+        StepError("it broke"),
+        StepError,
+        "build failed: it broke",
+        "v1.0.1 is pushed or files are uploaded, so nothing was rolled back: run the same "
+        "command again to resume (here, or in any fresh clone of the tag): release ship -r x",
+    ),
+    (
+        "Ctrl-C before the push",
+        Failure.ROLLBACK,
+        KeyboardInterrupt(),
+        Interrupted,
+        "interrupted during build; rolled back",
+        "run again: release ship -r x",
+    ),
+    (
+        "Ctrl-C after the push",
+        Failure.RESUME,
+        KeyboardInterrupt(),
+        Interrupted,
+        "interrupted during build; the upload has started, so nothing was rolled back",
+        "run the same command to resume: release ship -r x",
+    ),
+    (
+        "the release is done, its last hook fails",
+        Failure.NOTHING,
+        StepError("hook exited with status 1", hint="fix the hook"),
+        StepError,
+        "build failed: hook exited with status 1",
+        "fix the hook; then run again (only the hook runs): release ship -r x",
+    ),
+    (
+        # it used to escape as a bare KeyboardInterrupt, with no hint
+        "the release is done, Ctrl-C in its last hook",
+        Failure.NOTHING,
+        KeyboardInterrupt(),
+        Interrupted,
+        "interrupted during build",
+        "run again: release ship -r x",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("failure", "raised", "kind", "message", "hint"),
+    [row[1:] for row in RUNS],
+    ids=[row[0] for row in RUNS],
+)
+def test_runner_failure(
+    ctx: Context,
+    failure: Failure,
+    raised: BaseException,
+    kind: type[Exception],
+    message: str,
+    hint: str,
+) -> None:
+    with pytest.raises(kind) as caught:
+        runner.execute((Failing("build", failure, raised),), ctx)
+    assert (caught.value.message, caught.value.hint) == (message, hint)  # type: ignore[attr-defined]
+    assert [(r.step, r.outcome) for r in ctx.reporter.rows] == [("build", "failed")]
+
+
+def test_runner_reraises_an_unexpected_error_as_it_is(ctx: Context) -> None:
+    with pytest.raises(ZeroDivisionError):
+        runner.execute((Failing("build", Failure.ROLLBACK, ZeroDivisionError()),), ctx)
