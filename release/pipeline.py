@@ -31,7 +31,7 @@ from .progress import Reporter
 from .settings import Settings
 from .steps import Context
 from .targets import Target
-from .world import ABOVE, World, read, remote_of
+from .world import ABOVE, World, previous, read, remote_of
 
 __all__ = [
     "Options",
@@ -269,7 +269,7 @@ def ship(
         for line in plan_lines(s, options):
             reporter.line(f"  would {line}")
         return result
-    ctx = Context(release, options, settings, reporter, env, world.previous, world.record_path)
+    ctx = Context(release, options, settings, reporter, env, previous(world), world.record_path)
     runner.execute(s.plan.steps, ctx)
     result.files = ctx.files
     return result

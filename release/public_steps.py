@@ -65,8 +65,13 @@ class Push:
                 ctx.reporter.finish("failed", first_line(exc))
             landed, error = _push_outcome(repo, remote, tag, commit, exc)
             ctx.public = ctx.public or landed  # a tag on the remote is never taken back
-            raise error from exc
-        ctx.reporter.finish("ok", f"{remote} has {tag} at {str(commit)[:12]}")
+        else:
+            ctx.reporter.finish("ok", f"{remote} has {tag} at {str(commit)[:12]}")
+            return
+        # raised outside the except clause, so the interrupt (and through its traceback the
+        # interrupted git process and the threads reading its output) is released here: left
+        # to interpreter shutdown, GitPython's cleanup of it aborted the process (SIGABRT)
+        raise error
 
 
 def _push_outcome(

@@ -88,8 +88,6 @@ class World:
     record: Record = field(default_factory=Record)
     record_path: Path | None = None
     """Where the resume record of this release is kept (beside its ``dist`` directory)."""
-    previous: str = ""
-    """The version the release is made from: the current one, or the one a resume recorded."""
 
     @property
     def release(self) -> Release | None:
@@ -195,7 +193,6 @@ def read(config: Config, options: Options, environ: Mapping[str, str], settings:
         towncrier=tuple(towncrier_checks(config)) if fresh else (),
         record=record,
         record_path=path,
-        previous=str(found.current) if fresh else _previous(repo, config, tag, record),
     )
 
 
@@ -373,12 +370,19 @@ def _notes_problem(config: Config, version: Version | None) -> str | None:
     return f"the notes for {version} in {log.name} are empty"
 
 
-def _previous(repo: gitpython.Repo, config: Config, tag: str | None, record: Record) -> str:
-    """The version a release in progress was made from: as recorded at its bump, else the tags'."""
-    if record.previous is not None:
-        return record.previous
+def previous(world: World) -> str:
+    """The version the release is made from: read before the bump, or recorded then, or the tags'.
+
+    Read only when a release runs: the tags below a release tag are not there in a shallow
+    clone until ``ship`` fetched them.
+    """
+    if world.at is None:
+        return str(world.current)
+    if world.record.previous is not None:
+        return world.record.previous
+    repo, tag = git.open_repo(world.config.project), world.tag
     found = greatest_tag(
-        (t for t in git.tags_merged(repo, f"{tag}^") if t != tag), config.tag_format
+        (t for t in git.tags_merged(repo, f"{tag}^") if t != tag), world.config.tag_format
     )
     return str(found[1]) if found else ""
 
