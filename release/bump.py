@@ -14,7 +14,6 @@ from . import changelog, fragments, git, sources
 from .config import Config
 from .errors import SourceError, UsageError
 from .fsutil import write_atomic
-from .secrets import inherited
 from .version import next_version
 
 if TYPE_CHECKING:
@@ -270,7 +269,6 @@ class Outcome:
 def execute(
     plan: BumpPlan,
     before_commit: Callable[[], None] | None = None,
-    *,
     environ: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Rewrite every file, then commit and tag; on any failure put everything back.
@@ -345,7 +343,7 @@ def _run_towncrier(plan: BumpPlan, outcome: Outcome, environ: Mapping[str, str] 
     """towncrier builds the section and removes the fragments; a failure puts all back."""
     assert plan.towncrier is not None
     try:
-        fragments.build(plan.towncrier, str(plan.target), plan.date, inherited(environ))
+        fragments.build(plan.towncrier, str(plan.target), plan.date, environ)
     except BaseException:
         rollback(outcome)
         raise

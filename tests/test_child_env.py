@@ -11,8 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import copy_package, git, init_repo
+from test_towncrier import _towncrier_project
 
-from release import check, server, settings
+from release import bump, check, config, server, settings
 from release.config import Config
 
 MARK = "RELEASE_TEST_HANDED_ENV"
@@ -57,3 +59,15 @@ def test_settings_keep_the_environment_out_of_their_repr() -> None:
     assert "sentinel-secret" not in repr(got)
     with pytest.raises(TypeError):
         got.environ[SECRET] = "changed"  # type: ignore[index]
+
+
+def test_towncrier_runs_in_the_environment_the_bump_is_handed(tmp_path: Path) -> None:
+    root = init_repo(copy_package("pub-hatch-cli", tmp_path / "work"))
+    git(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
+    _towncrier_project(root)
+    env, seen = handed(tmp_path)
+    plan = bump.plan(bump.read_state(config.load(root)), "minor", commit=True, tag=False)
+    bump.execute(plan, environ=env)
+    names = started_with(seen)
+    assert MARK in names and SECRET not in names
+    assert "## [1.1.0]" in (root / "CHANGELOG.md").read_text()
