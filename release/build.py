@@ -14,7 +14,7 @@ from pathlib import Path
 from . import check, git, proc, sdist, tools
 from .config import Config
 from .errors import StepError, UsageError
-from .secrets import SECRET_VARS, scrubbed_env
+from .secrets import SECRET_VARS, inherited, scrubbed_env
 
 __all__ = ["SECRET_VARS", "Built", "build", "build_command", "build_env", "scrubbed_env"]
 
@@ -93,8 +93,12 @@ def build(
     ref: str = "HEAD",
     outdir: Path | None = None,
     isolated: bool = True,
+    environ: Mapping[str, str] | None = None,
 ) -> Built:
-    """Build the sdist and wheel of ``ref`` into ``outdir`` (default: the project's dist/)."""
+    """Build the sdist and wheel of ``ref`` into ``outdir`` (default: the project's dist/).
+
+    The build's environment is ``environ`` (``Settings.environ``) without secrets.
+    """
     repo = git.open_repo(config.project)
     sha, epoch = git.resolve_commit(repo, ref)
     dirty = git.is_dirty(repo)
@@ -116,7 +120,7 @@ def build(
         # temporary files of the frontend and backend land in our directory and go with it
         children_tmp = Path(tmp, "tmp")
         children_tmp.mkdir()
-        env = {**build_env(os.environ, epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
+        env = {**build_env(inherited(environ), epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
         done = proc.run(cmd, cwd=tmp, env=env, merge=True)
         if done.returncode != 0:
             last = proc.tail(done.stdout)

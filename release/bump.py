@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -267,11 +266,16 @@ class Outcome:
     """Untracked files the before-commit hook created."""
 
 
-def execute(plan: BumpPlan, before_commit: Callable[[], None] | None = None) -> Outcome:
+def execute(
+    plan: BumpPlan,
+    before_commit: Callable[[], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Outcome:
     """Rewrite every file, then commit and tag; on any failure put everything back.
 
     ``before_commit`` (the before-commit hook) runs after the rewrite: the tracked files it
     changes join the commit, and a rollback restores them and removes the files it created.
+    towncrier, when the project uses it, runs in ``environ`` (``Settings.environ``).
     """
     check_git(plan)
     originals = {p: p.read_bytes() for p in plan.files}
@@ -281,7 +285,7 @@ def execute(plan: BumpPlan, before_commit: Callable[[], None] | None = None) -> 
     if plan.files:
         write_atomic(plan.files)
     if news is not None:
-        _run_towncrier(plan, Outcome(plan, None, originals, news=news))
+        _run_towncrier(plan, Outcome(plan, None, originals, news=news), environ)
     if not plan.commit and not plan.tag:
         return Outcome(plan, None, originals, news=news)
     repo = git.open_repo(plan.root)
@@ -335,11 +339,11 @@ def _run_hook(
     return outcome, failure
 
 
-def _run_towncrier(plan: BumpPlan, outcome: Outcome) -> None:
+def _run_towncrier(plan: BumpPlan, outcome: Outcome, environ: Mapping[str, str] | None) -> None:
     """towncrier builds the section and removes the fragments; a failure puts all back."""
     assert plan.towncrier is not None
     try:
-        fragments.build(plan.towncrier, str(plan.target), plan.date, os.environ)
+        fragments.build(plan.towncrier, str(plan.target), plan.date, environ)
     except BaseException:
         rollback(outcome)
         raise

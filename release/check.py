@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import email.parser
-import os
 import re
 import sys
 import tarfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from . import proc
+from .dists import artifact_id, normalize
 from .errors import StepError
-from .index import artifact_id, normalize
-from .secrets import scrubbed_env
+from .secrets import child_env
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,10 @@ def plain(text: str) -> str:
     return "\n".join(line.rstrip() for line in _ANSI.sub("", text).splitlines())
 
 
-def twine_check(paths: list[Path]) -> str | None:
-    """Run ``twine check --strict``; its output when it fails, else None."""
+def twine_check(paths: list[Path], environ: Mapping[str, str] | None = None) -> str | None:
+    """Run ``twine check --strict`` (in ``environ`` without secrets); its output when it fails."""
     env = {
-        **scrubbed_env(os.environ),
+        **child_env(environ),
         # rich honours these: no colour, and no wrapping of long lines at 80 columns
         "NO_COLOR": "1",
         "TERM": "dumb",
@@ -150,11 +150,18 @@ def _hint(issues: list[str]) -> str:
     return "fix them, commit, and build again (release build); nothing was uploaded"
 
 
-def check(paths: list[Path], name: str, version: Version, extra: list[str] | None = None) -> None:
+def check(
+    paths: list[Path],
+    name: str,
+    version: Version,
+    extra: list[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> None:
     """Raise a StepError listing every problem with ``paths`` as release ``name`` ``version``."""
     found = [read_metadata(p) for p in paths]
     issues = list(extra or []) + problems(found, name, version)
-    twine = twine_check(paths)
+    twine = twine_check(paths, environ)
     if twine is not None:
         issues.append("twine check --strict: " + twine)
     if len(issues) == 1:

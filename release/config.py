@@ -6,13 +6,14 @@ import configparser
 import os
 import re
 import shlex
-import string
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .tagname import ref_problem as ref_problem  # re-exported: callers read it here
+from .tagname import tag_format as check_tag_format
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -137,70 +138,6 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-_REF_BAD = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
-
-
-def ref_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a git tag name (``git check-ref-format`` rules), or None."""
-    bad = _REF_BAD.search(name)
-    if bad:
-        what = {" ": "a space", "..": "'..'", "@{": "'@{'", "//": "'//'"}.get(bad.group())
-        return f"contains {what or repr(bad.group())}"
-    if name in ("", "@") or name.startswith(("-", "/")) or name.endswith(("/", ".")):
-        return "is not a valid tag name (it is empty, '@', or starts or ends wrongly)"
-    if any(part.startswith(".") or part.endswith(".lock") for part in name.split("/")):
-        return "has a part that starts with '.' or ends with '.lock'"
-    return None
-
-
-TAG_FIELDS = ("version", "name")
-
-
-def _tag_format(raw: str, name: str | None) -> str:
-    """``tag-format`` checked, with ``{name}`` filled in; a ConfigError says what is wrong."""
-    example = 'for example tag-format = "v{version}" or "{name}-v{version}"'
-    try:
-        parts = list(string.Formatter().parse(raw))
-    except ValueError as exc:
-        raise ConfigError(
-            f"[tool.release] tag-format {raw!r} is malformed: {exc}", hint=example
-        ) from None
-    fields = [f for _, f, _, _ in parts if f is not None]
-    unknown = sorted({f for f in fields if f not in TAG_FIELDS})
-    if unknown:
-        raise ConfigError(
-            f"[tool.release] tag-format {raw!r} has unknown placeholder(s): "
-            + ", ".join(f"{{{f}}}" for f in unknown),
-            hint=f"only {{version}} and {{name}} are known; {example}",
-        )
-    if any(spec or conv for _, f, spec, conv in parts if f is not None):
-        raise ConfigError(
-            f"[tool.release] tag-format {raw!r} has a conversion or format spec", hint=example
-        )
-    if fields.count("version") != 1 or any(lit and ("{" in lit or "}" in lit) for lit, *_ in parts):
-        raise ConfigError(
-            f"[tool.release] tag-format {raw!r} must have {{version}} exactly once and no other braces",
-            hint=example,
-        )
-    if "name" in fields and not name:
-        raise ConfigError(
-            f"[tool.release] tag-format {raw!r} uses {{name}} but the project declares no name",
-            hint='set [project] name = "..." in pyproject.toml',
-        )
-    resolved = "".join(
-        lit + ("{version}" if f == "version" else (name or "") if f == "name" else "")
-        for lit, f, _, _ in parts
-    )
-    problem = ref_problem(resolved.format(version="1.2.3"))
-    if problem:
-        raise ConfigError(
-            f"[tool.release] tag-format {raw!r} makes tags like "
-            f"{resolved.format(version='1.2.3')!r}, which git refuses: it {problem}",
-            hint=example,
-        )
-    return resolved
-
-
 def _repository_root(project: Path) -> Path:
     """The top of the git work tree holding ``project`` (found without running git)."""
     for folder in (project, *project.parents):
@@ -254,47 +191,17 @@ def load(project: Path) -> Config:
     if not project.is_dir():
         raise ConfigError(f"project directory {project} does not exist")
     data = read_pyproject(project)
-    table = data.get("tool", {}).get("release", {})
-    if not isinstance(table, dict):
-        raise ConfigError(
-            "[tool.release] must be a table", hint="write it as a [tool.release] section"
-        )
-    unknown = sorted(set(table) - set(KEYS))
-    if unknown:
-        raise ConfigError(
-            f"unknown [tool.release] key(s): {', '.join(unknown)}",
-            hint=f"known keys: {', '.join(KEYS)}",
-        )
+    table = _release_table(data)
     raw_format = _expect(table.get("tag-format", "v{version}"), str, "tag-format")
     declared = declared_name(project, data)
     name = normalize_name(declared) if declared else None
-    tag_format = _tag_format(raw_format, name)
+    tag_format = check_tag_format(raw_format, name)
     files = _expect(table.get("version-files", []), list, "version-files")
     for item in files:
         inside(project, _expect(item, str, "version-files entry"), "version-files entry")
-    optional = {
-        k: table.get(k)
-        for k in ("repository", "index-url", "branch", "changelog", "extra-index-url")
-    }
-    for key, value in optional.items():
-        if value is not None and not _expect(value, str, key).strip():
-            raise ConfigError(
-                f"[tool.release] {key} is empty", hint=f"remove {key} or give a value"
-            )
-    if optional["changelog"] is not None:
-        inside(project, optional["changelog"], "changelog")
-    if optional["branch"] is not None and ref_problem(optional["branch"]):
-        raise ConfigError(
-            f"[tool.release] branch {optional['branch']!r} is not a valid branch name: "
-            f"it {ref_problem(optional['branch'])}",
-            hint="name the branch releases are made from, e.g. main",
-        )
+    optional = _optional(project, table)
     auto_parts = _auto_parts(table.get("auto-parts", {}))
-    test_requirements = table.get("test-requirements")
-    if test_requirements is not None:
-        for item in _expect(test_requirements, list, "test-requirements"):
-            _expect(item, str, "test-requirements entry")
-        test_requirements = tuple(test_requirements)
+    test_requirements = _test_requirements(table.get("test-requirements"))
     return Config(
         project=project,
         repository=optional["repository"],
@@ -321,6 +228,53 @@ def load(project: Path) -> Config:
         name=name,
         tag_format_raw=raw_format,
     )
+
+
+def _release_table(data: dict[str, Any]) -> dict[str, Any]:
+    """``[tool.release]``: a table of known keys (empty when absent)."""
+    table = data.get("tool", {}).get("release", {})
+    if not isinstance(table, dict):
+        raise ConfigError(
+            "[tool.release] must be a table", hint="write it as a [tool.release] section"
+        )
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise ConfigError(
+            f"unknown [tool.release] key(s): {', '.join(unknown)}",
+            hint=f"known keys: {', '.join(KEYS)}",
+        )
+    return table
+
+
+def _optional(project: Path, table: dict[str, Any]) -> dict[str, Any]:
+    """The optional string keys: each absent, or a non-empty string that is valid where it goes."""
+    optional = {
+        k: table.get(k)
+        for k in ("repository", "index-url", "branch", "changelog", "extra-index-url")
+    }
+    for key, value in optional.items():
+        if value is not None and not _expect(value, str, key).strip():
+            raise ConfigError(
+                f"[tool.release] {key} is empty", hint=f"remove {key} or give a value"
+            )
+    if optional["changelog"] is not None:
+        inside(project, optional["changelog"], "changelog")
+    if optional["branch"] is not None and ref_problem(optional["branch"]):
+        raise ConfigError(
+            f"[tool.release] branch {optional['branch']!r} is not a valid branch name: "
+            f"it {ref_problem(optional['branch'])}",
+            hint="name the branch releases are made from, e.g. main",
+        )
+    return optional
+
+
+def _test_requirements(value: Any) -> tuple[str, ...] | None:
+    """``test-requirements``: a list of requirement strings, or None when unset."""
+    if value is None:
+        return None
+    for item in _expect(value, list, "test-requirements"):
+        _expect(item, str, "test-requirements entry")
+    return tuple(value)
 
 
 def _auto_parts(value: Any) -> tuple[tuple[str, str], ...]:

@@ -44,3 +44,10 @@ class Interrupted(ReleaseError):
     """Ctrl-C or SIGTERM stopped a step; the message says where and how to go on (exit 130)."""
 
     exit_code = 130
+
+
+class Transient(ReleaseError):
+    """Worth another try: an index or GitHub answered 5xx, or could not be reached (exit 1).
+
+    ``retry.bounded`` retries exactly these; anything else stops it at once.
+    """

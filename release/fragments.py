@@ -21,7 +21,7 @@ from .config import Config
 from .errors import ConfigError, StepError, UsageError
 from .fsutil import write_new
 from .preflight import Check
-from .secrets import scrubbed_env
+from .secrets import child_env
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -217,15 +217,15 @@ def restore(snap: Snapshot) -> None:
         os.chmod(path, snap.modes.get(path, 0o644))
 
 
-def build(setup: Setup, version: str, date: str, environ: Mapping[str, str]) -> None:
-    """Run ``towncrier build --yes``: it writes the section and removes the fragments."""
+def build(setup: Setup, version: str, date: str, environ: Mapping[str, str] | None = None) -> None:
+    """Run ``towncrier build --yes`` in ``environ`` without secrets: the section, no fragments."""
     argv = [sys.executable, "-m", "towncrier", "build", "--yes", "--version", version]
     argv += ["--date", date]
     try:
         proc = subprocess.run(
             argv,
             cwd=setup.root,
-            env=scrubbed_env(environ),
+            env=child_env(environ),
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,

@@ -19,16 +19,35 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
-from . import auto, bump, changelog, fragments, git, unreleased
+from . import bump, git
 from .config import Config
-from .errors import StepError, UsageError
-from .retry import GaveUp, from_env, retry
+from .errors import StepError, Transient, UsageError
+from .notes import Notes, notes, notes_from_commits, upcoming_notes, version_of_tag
+from .retry import Backoff, bounded, from_env
+
+__all__ = [  # the notes names stay importable from here
+    "Client",
+    "Notes",
+    "Outcome",
+    "announce",
+    "api_url",
+    "attach",
+    "notes",
+    "notes_from_commits",
+    "parse_remote",
+    "repository",
+    "run",
+    "sha256sums",
+    "token",
+    "upcoming_notes",
+    "version_of_tag",
+]
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
 TIMEOUT = 30.0
+DEFAULT_BACKOFF = Backoff(timeout=30.0)
+"""Retry for 30s, as ``RELEASE_GITHUB_TIMEOUT`` does when unset."""
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 _REMOTE = re.compile(
@@ -122,89 +141,6 @@ def token(environ: Mapping[str, str]) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Notes:
-    """What the GitHub Release of one tag should say."""
-
-    tag: str
-    name: str
-    body: str
-    prerelease: bool
-
-    def payload(self) -> dict[str, Any]:
-        """The fields the API takes for create and update."""
-        return {"name": self.name, "body": self.body, "prerelease": self.prerelease}
-
-
-def version_of_tag(tag: str, tag_format: str) -> Version:
-    """The version a tag names under ``tag_format``; exit 2 when it names none."""
-    prefix, _, suffix = tag_format.partition("{version}")
-    middle = tag[len(prefix) : len(tag) - len(suffix)] if suffix else tag[len(prefix) :]
-    ok = tag.startswith(prefix) and tag.endswith(suffix) and middle
-    try:
-        if ok:
-            return Version(middle)
-    except InvalidVersion:
-        pass
-    raise UsageError(
-        f"tag {tag!r} does not name a version under tag-format {tag_format!r}",
-        hint=f"give a tag like {tag_format.format(version='1.2.3')}",
-    )
-
-
-def notes(config: Config, tag: str, *, version: Version | None = None) -> Notes:
-    """The release notes of ``tag``: its version's changelog section (pure but for the read)."""
-    version = version or version_of_tag(tag, config.tag_format)
-    log = _news_file(config) or changelog.find(config.project, config.changelog)
-    if log is None or not log.is_file():
-        if git.tag_commit(git.open_repo(config.project), tag) is None:
-            raise UsageError(
-                f"tag {tag} is not in this repository; the notes come from its commits",
-                hint=f"fetch it first: git fetch origin tag {tag}",
-            )
-        body = notes_from_commits(config, tag, version)
-    else:
-        text = log.read_text(encoding="utf-8")
-        section = changelog.section(text, str(version))
-        if section is None:  # a towncrier title, such as "# name 1.2.4 (date)"
-            section = changelog.titled_section(text, str(version))
-        if section is None:
-            raise UsageError(
-                f"{log.name} has no section for {version}",
-                hint=f"add a '## [{version}]' section, or release with release bump",
-            )
-        body = section
-    return Notes(tag=tag, name=tag, body=body, prerelease=version.is_prerelease)
-
-
-def _news_file(config: Config) -> Path | None:
-    """A towncrier project's Markdown news file: the notes are the section towncrier wrote."""
-    setup = fragments.find(config.project, config.pyproject)
-    if setup is None or not setup.configured or setup.news_file.suffix != ".md":
-        return None
-    return setup.news_file
-
-
-def notes_from_commits(config: Config, ref: str, version: Version) -> str:
-    """Notes for a project without a changelog: commit subjects since the previous release tag."""
-    _previous, found = unreleased.commits(config, ref, before=version)
-    release_commit = f"Release {version} (was "
-    kept = [c for c in found if not c[1].startswith(release_commit)]
-    return auto.commit_notes(kept) or f"Release {version}."
-
-
-def upcoming_notes(config: Config, version: Version) -> str | None:
-    """What the GitHub Release of the next ``version`` would say, read before the bump."""
-    log = changelog.find(config.project, config.changelog)
-    if log is None or not log.is_file():
-        return notes_from_commits(config, "HEAD", version)
-    return changelog.unreleased(log.read_text(encoding="utf-8"))
-
-
-class _Transient(Exception):
-    """A 5xx answer or a connection error: worth another try."""
-
-
 Opener = Callable[[urllib.request.Request, float], Any]
 
 
@@ -220,15 +156,13 @@ class Client:
         base: str,
         secret: str,
         *,
-        environ: Mapping[str, str] | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
         opener: Opener = _open,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base = base.rstrip("/")
         self._secret = secret
-        self._backoff = from_env(
-            environ or {}, timeout_var="RELEASE_GITHUB_TIMEOUT", default_timeout=30.0
-        )
+        self._backoff = backoff
         self._opener = opener
         self._sleep = sleep
 
@@ -257,10 +191,10 @@ class Client:
             status, raw = exc.code, exc.read()
             exc.close()
             if status >= 500:
-                raise _Transient(f"{method} {where} answered {status}") from None
+                raise Transient(self.scrub(f"{method} {where} answered {status}")) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise _Transient(f"{method} {where} failed: {reason}") from None
+            raise Transient(self.scrub(f"{method} {where} failed: {reason}")) from None
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
@@ -274,18 +208,13 @@ class Client:
 
     def send(self, method: str, url: str, data: bytes | None, content_type: str) -> tuple[int, Any]:
         """Send ``data`` to a full ``url`` (the uploads endpoint), retrying what is transient."""
-        try:
-            return retry(
-                lambda: self._once(method, url, data, content_type),
-                transient=lambda exc: isinstance(exc, _Transient),
-                backoff=self._backoff,
-                sleep=self._sleep,
-            )
-        except GaveUp as exc:
-            raise StepError(
-                self.scrub(f"announce: GitHub did not answer: {exc.last}"),
-                hint="check GITHUB_API_URL and the network, then run release github-release again",
-            ) from None
+        return bounded(
+            lambda: self._once(method, url, data, content_type),
+            self._backoff,
+            what="announce: GitHub did not answer",
+            hint="check GITHUB_API_URL and the network, then run release github-release again",
+            sleep=self._sleep,
+        )
 
 
 def _fail(client: Client, status: int, body: Any, what: str) -> StepError:
@@ -371,11 +300,15 @@ def run(
     environ: Mapping[str, str],
     *,
     assets: Sequence[Path] = (),
+    backoff: Backoff | None = None,
 ) -> tuple[Notes, str, Outcome]:
     """``release github-release``: every input is checked before the first request.
 
     ``assets`` (the sdist and wheel) are attached to the release with a SHA256SUMS file.
+    ``backoff`` is ``Settings.github_backoff``; without it, read from ``environ``.
     """
+    if backoff is None:
+        backoff = from_env(environ, timeout_var="RELEASE_GITHUB_TIMEOUT", default_timeout=30.0)
     repo = repository(config.project, environ)
     base = api_url(environ)
     secret = token(environ)
@@ -384,7 +317,7 @@ def run(
         version = bump.read_state(config).current
         tag = config.tag(version)
     release = notes(config, tag, version=version)
-    client = Client(base, secret, environ=environ)
+    client = Client(base, secret, backoff=backoff)
     outcome = announce(client, repo, release)
     if assets:
         outcome = replace(outcome, assets=attach(client, repo, outcome, assets))

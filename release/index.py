@@ -7,23 +7,15 @@ import http.client
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import Version
-
-from .errors import StepError
-from .retry import Backoff, GaveUp, retry
+from .dists import artifact_id, files_of, is_distribution, normalize
+from .errors import StepError, Transient
+from .retry import Backoff, bounded
 
 TIMEOUT = 30.0
 _USER_AGENT = "releasekit (+https://pypi.org/project/releasekit/)"
@@ -38,13 +30,26 @@ class IndexFile:
     sha256: str | None
 
 
-class Unavailable(Exception):
-    """The index could not be reached or answered 5xx: worth another try."""
+Unavailable = Transient
+"""The index could not be reached or answered 5xx (the name pipeline.py and verify.py use)."""
 
-
-def normalize(name: str) -> str:
-    """The PEP 503 normalized project name."""
-    return canonicalize_name(name)
+__all__ = [
+    "TIMEOUT",
+    "IndexFile",
+    "Unavailable",
+    "artifact_id",  # re-exported from dists for pipeline.py, promote.py and __main__.py
+    "download",
+    "files_of",
+    "is_up",
+    "normalize",
+    "parse_project_page",
+    "probe",
+    "project_url",
+    "read_project",
+    "sha256_bytes",
+    "sha256_file",
+    "with_retries",
+]
 
 
 def project_url(index_url: str, name: str) -> str:
@@ -78,26 +83,6 @@ def parse_project_page(html: str, page_url: str) -> dict[str, IndexFile]:
         match = re.search(r"(?:^|&)sha256=([0-9a-fA-F]{64})(?:&|$)", fragment)
         files[filename] = IndexFile(filename, url, match.group(1).lower() if match else None)
     return files
-
-
-def artifact_id(filename: str) -> tuple[str, Version] | None:
-    """The normalized name and version a wheel or sdist file name declares, else None (pure)."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-            return str(name), version
-        if filename.endswith((".tar.gz", ".zip")):
-            name, version = parse_sdist_filename(filename)
-            return str(name), version
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-    return None
-
-
-def files_of(names: Iterable[str], project: str, version: Version) -> list[str]:
-    """Those file names that are distributions of ``project`` at ``version`` (pure)."""
-    wanted = (normalize(project), version)
-    return sorted(n for n in names if artifact_id(n) == wanted)
 
 
 def sha256_file(path: Path) -> str:
@@ -152,9 +137,9 @@ def _get(url: str, accept: str, timeout: float = TIMEOUT) -> _Response | None:
             location = exc.headers.get("Location", "") if exc.headers else ""
             exc.close()
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError) as exc:
-            raise Unavailable(f"cannot connect to {url}: {_reason(exc)}") from exc
+            raise Transient(f"cannot connect to {url}: {_reason(exc)}") from exc
         except TimeoutError as exc:
-            raise Unavailable(f"{url} did not answer within {timeout:g}s") from exc
+            raise Transient(f"{url} did not answer within {timeout:g}s") from exc
         if status in (301, 302, 303, 307, 308):
             location = urljoin(url, location)
             if urlsplit(location).netloc != host:
@@ -164,7 +149,7 @@ def _get(url: str, accept: str, timeout: float = TIMEOUT) -> _Response | None:
         if status == 404:
             return None
         if status >= 500:
-            raise Unavailable(f"{url} answered {status} {reason}")
+            raise Transient(f"{url} answered {status} {reason}")
         raise StepError(
             f"{url} answered {status} {reason}",
             hint="check the index URL (--index-url) and that the index is readable",
@@ -192,7 +177,7 @@ def read_project(index_url: str, name: str, *, timeout: float = TIMEOUT) -> dict
     if resp is None:
         return {}
     files = parse_project_page(resp.text, resp.url or url)
-    if files and not any(artifact_id(n) or n.endswith(_OTHER_DISTS) for n in files):
+    if files and not any(is_distribution(n) for n in files):
         # a login page or a web site answers every path; a simple page links only files
         raise StepError(
             f"{url} is not a simple index page: it links {', '.join(sorted(files)[:3])}",
@@ -204,11 +189,8 @@ def read_project(index_url: str, name: str, *, timeout: float = TIMEOUT) -> dict
     return files
 
 
-_OTHER_DISTS = (".egg", ".exe", ".msi", ".tar.bz2", ".tgz", ".whl", ".tar.gz", ".zip")
-
-
 def probe(index_url: str, *, timeout: float = TIMEOUT) -> None:
-    """Check that ``index_url`` answers as an index does; StepError or Unavailable when not.
+    """Check that ``index_url`` answers as an index does; StepError, or Transient when it cannot tell.
 
     Only a HEAD request: PyPI's simple root is tens of megabytes.
     """
@@ -220,9 +202,9 @@ def probe(index_url: str, *, timeout: float = TIMEOUT) -> None:
         status, reason = exc.code, exc.reason
         exc.close()
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        raise Unavailable(f"cannot connect to {index_url}: {_reason(exc)}") from exc
+        raise Transient(f"cannot connect to {index_url}: {_reason(exc)}") from exc
     if status >= 500:
-        raise Unavailable(f"{index_url} answered {status} {reason}")
+        raise Transient(f"{index_url} answered {status} {reason}")
     if status in (301, 302, 303, 307, 308, 405):
         return  # a redirect to the canonical URL, or no HEAD: the page read decides
     raise StepError(
@@ -239,9 +221,10 @@ def download(url: str) -> bytes:
     return resp.body
 
 
-def is_transient(exc: Exception) -> bool:
-    """Whether an error from this module is worth another try."""
-    return isinstance(exc, Unavailable)
+RETRY_HINT = (
+    "check that the index is running and the URL is right; "
+    "RELEASE_RETRY_TIMEOUT sets how long to keep trying"
+)
 
 
 def with_retries(
@@ -250,14 +233,8 @@ def with_retries(
     what: str,
     on_retry: Callable[[Exception, float], None] | None = None,
 ) -> dict[str, IndexFile]:
-    """Run an index read with retries; give up with a StepError naming ``what``."""
-    try:
-        return retry(action, transient=is_transient, backoff=backoff, on_retry=on_retry)
-    except GaveUp as exc:
-        raise StepError(
-            f"could not {what}: {exc.last} (gave up after {exc.attempts} attempts in {exc.elapsed:.0f}s)",
-            hint="check that the index is running and the URL is right; RELEASE_RETRY_TIMEOUT sets how long to keep trying",
-        ) from None
+    """``retry.bounded`` for an index read (kept for pipeline.py and promote.py)."""
+    return bounded(action, backoff, what=f"could not {what}", hint=RETRY_HINT, on_retry=on_retry)
 
 
 def is_up(index_url: str) -> bool:

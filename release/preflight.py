@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,205 +73,211 @@ class Check:
 def decide(f: Facts) -> tuple[Check, ...]:
     """Every check, passed or not; a release goes ahead only when all pass.
 
-    In a resumed release (HEAD already carries the release tag) the tag is expected to
-    exist locally, and files already on the index are finished by the upload step.
+    Each function of ``CHECKS`` gives one check, or None where it does not apply. In a
+    resumed release (HEAD already carries the release tag) the tag is expected to exist
+    locally, and files already on the index are finished by the upload step.
     """
-    checks = [
-        Check(
-            "version sources",
-            f.sources_problem is None,
-            f.sources_problem or "all version sources agree",
-            "make the version sources agree (release bump rewrites them together)",
-        ),
-        _work_tree(f),
-    ]
-    if f.rewrite_problem is not None:
-        checks.append(
-            Check(
-                "files to rewrite",
-                False,
-                f.rewrite_problem,
-                f.rewrite_hint,
-            )
-        )
+    return tuple(check for rule in CHECKS if (check := rule(f)) is not None)
+
+
+REMOTE_HINT = "check the remote's URL (git remote -v), the network and your access"
+
+
+def _clash(f: Facts) -> bool:
+    """The remote has the tag, and not as the release this run resumes."""
+    return f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
+
+
+def _sources(f: Facts) -> Check:
+    return Check(
+        "version sources",
+        f.sources_problem is None,
+        f.sources_problem or "all version sources agree",
+        "make the version sources agree (release bump rewrites them together)",
+    )
+
+
+def _rewrite(f: Facts) -> Check | None:
+    if f.rewrite_problem is None:
+        return None
+    return Check("files to rewrite", False, f.rewrite_problem, f.rewrite_hint)
+
+
+def _branch(f: Facts) -> Check:
     if f.pushed:
         # the release commit and tag are on the remote: a fresh clone of the tag (a detached
         # HEAD) finishes the release without pushing anything again
-        checks.append(
-            Check("branch", True, f"{f.tag} is on {f.remote}: finishing it needs no branch")
+        return Check("branch", True, f"{f.tag} is on {f.remote}: finishing it needs no branch")
+    if f.branch is None:
+        return Check(
+            "branch",
+            False,
+            "HEAD is detached",
+            f"check out the release branch: git switch {f.release_branch}",
         )
-    elif f.branch is None:
-        checks.append(
-            Check(
-                "branch",
-                False,
-                "HEAD is detached",
-                f"check out the release branch: git switch {f.release_branch}",
-            )
-        )
-    else:
-        checks.append(
-            Check(
-                "branch",
-                f.branch == f.release_branch,
-                f"on {f.branch}"
-                if f.branch == f.release_branch
-                else f"on branch {f.branch}, not the release branch {f.release_branch}",
-                f"git switch {f.release_branch}, or set [tool.release] branch",
-            )
-        )
-    remote_hint = "check the remote's URL (git remote -v), the network and your access"
-    clash = f.tag_remote is not None and not (f.resume and f.tag_remote == f.head)
-    if f.push and not f.rehearsal and not f.pushed and f.remote_problem is not None:
-        checks.append(
-            Check("upstream", False, f"cannot read {f.remote}: {f.remote_problem}", remote_hint)
-        )
-    elif f.push and not f.rehearsal and not f.pushed and f.behind and clash:
+    ok = f.branch == f.release_branch
+    return Check(
+        "branch",
+        ok,
+        f"on {f.branch}"
+        if ok
+        else f"on branch {f.branch}, not the release branch {f.release_branch}",
+        f"git switch {f.release_branch}, or set [tool.release] branch",
+    )
+
+
+def _upstream(f: Facts) -> Check | None:
+    if not f.push or f.rehearsal or f.pushed:
+        return None
+    if f.remote_problem is not None:
+        return Check("upstream", False, f"cannot read {f.remote}: {f.remote_problem}", REMOTE_HINT)
+    if f.behind and _clash(f):
         # both "push the tag alone" and "pick another version" would be wrong: the remote
         # holds a release of this version made elsewhere, and the branch that has it
-        checks.append(Check("upstream", False, f"behind {f.upstream}", _released_elsewhere(f)))
-    elif f.push and not f.rehearsal and not f.pushed:
-        checks.append(
-            Check(
-                "upstream",
-                f.upstream is not None and not f.behind,
-                "no upstream branch to push to"
-                if f.upstream is None
-                else (f"behind {f.upstream}" if f.behind else f"up to date with {f.upstream}"),
-                (
-                    # rebasing would move HEAD off the uploaded release's tag and bump again
-                    f"the remote moved on after {f.tag} was uploaded: push the tag alone "
-                    f"(git push origin {f.tag}), then merge (not rebase) the remote branch"
-                    if f.resume and f.on_index
-                    # nothing of it is public: drop the local release, it is made again
-                    else (
-                        f"{f.tag} was made here but neither pushed nor uploaded: drop it "
-                        f"(git tag -d {f.tag}, and git reset --keep HEAD~1 if HEAD is its "
-                        "release commit), git pull --rebase, then run again"
-                        if f.resume
-                        else "git pull --rebase, then run again"
-                    )
-                )
-                if f.behind
-                else f"git push -u origin {f.release_branch}, or pass --no-push",
-            )
+        return Check("upstream", False, f"behind {f.upstream}", _released_elsewhere(f))
+    if f.upstream is None:
+        message = "no upstream branch to push to"
+    else:
+        message = f"behind {f.upstream}" if f.behind else f"up to date with {f.upstream}"
+    return Check("upstream", f.upstream is not None and not f.behind, message, _upstream_hint(f))
+
+
+def _upstream_hint(f: Facts) -> str:
+    if not f.behind:
+        return f"git push -u origin {f.release_branch}, or pass --no-push"
+    if f.resume and f.on_index:
+        # rebasing would move HEAD off the uploaded release's tag and bump again
+        return (
+            f"the remote moved on after {f.tag} was uploaded: push the tag alone "
+            f"(git push origin {f.tag}), then merge (not rebase) the remote branch"
         )
     if f.resume:
-        checks.append(Check("tag", True, f"resuming: HEAD carries {f.tag}"))
+        # nothing of it is public: drop the local release, it is made again
+        return (
+            f"{f.tag} was made here but neither pushed nor uploaded: drop it "
+            f"(git tag -d {f.tag}, and git reset --keep HEAD~1 if HEAD is its "
+            "release commit), git pull --rebase, then run again"
+        )
+    return "git pull --rebase, then run again"
+
+
+def _tag(f: Facts) -> Check:
+    if f.resume:
+        return Check("tag", True, f"resuming: HEAD carries {f.tag}")
+    free = f.tag_local is None
+    return Check(
+        "tag",
+        free,
+        f"tag {f.tag} is free locally" if free else f"tag {f.tag} already exists locally",
+        _released_elsewhere(f)
+        if f.behind and _clash(f)
+        else f"pick another version, or delete the tag: git tag -d {f.tag}",
+    )
+
+
+def _remote_tag(f: Facts) -> Check | None:
+    if f.remote is None or f.rehearsal:
+        return None
+    name = "remote tag"
+    if f.remote_problem is not None:
+        return Check(
+            name,
+            False,
+            f"cannot tell whether tag {f.tag} is free on {f.remote}: {f.remote_problem}",
+            REMOTE_HINT,
+        )
+    clash = _clash(f)
+    if f.behind and clash:
+        return Check(
+            name, False, f"tag {f.tag} already exists on {f.remote}", _released_elsewhere(f)
+        )
+    if clash:
+        message = f"tag {f.tag} already exists on {f.remote}"
     else:
-        checks.append(
-            Check(
-                "tag",
-                f.tag_local is None,
-                f"tag {f.tag} is free locally"
-                if f.tag_local is None
-                else f"tag {f.tag} already exists locally",
-                _released_elsewhere(f)
-                if f.behind and clash
-                else f"pick another version, or delete the tag: git tag -d {f.tag}",
-            )
+        message = (
+            f"tag {f.tag} is on {f.remote}"
+            if f.tag_remote
+            else f"tag {f.tag} is free on {f.remote}"
         )
-    if f.remote is not None and not f.rehearsal and f.remote_problem is not None:
-        checks.append(
-            Check(
-                "remote tag",
-                False,
-                f"cannot tell whether tag {f.tag} is free on {f.remote}: {f.remote_problem}",
-                remote_hint,
-            )
-        )
-    elif f.remote is not None and not f.rehearsal and f.behind and clash:
-        checks.append(
-            Check(
-                "remote tag",
-                False,
-                f"tag {f.tag} already exists on {f.remote}",
-                _released_elsewhere(f),
-            )
-        )
-    elif f.remote is not None and not f.rehearsal:
-        checks.append(
-            Check(
-                "remote tag",
-                not clash,
-                f"tag {f.tag} already exists on {f.remote}"
-                if clash
-                else (
-                    f"tag {f.tag} is on {f.remote}"
-                    if f.tag_remote
-                    else f"tag {f.tag} is free on {f.remote}"
-                ),
-                f"pick another version; the remote's {f.tag} is {str(f.tag_remote)[:12]}",
-            )
-        )
-    if (
-        f.remote is not None
-        and not f.rehearsal
-        and not f.resume
-        and f.remote_latest
-        and f.remote_latest[0] != f.tag  # that tag itself: the remote tag check says it
-    ):
-        checks.append(_newer_than_remote(f))
+    return Check(
+        name,
+        not clash,
+        message,
+        f"pick another version; the remote's {f.tag} is {str(f.tag_remote)[:12]}",
+    )
+
+
+def _remote_tags(f: Facts) -> Check | None:
+    if f.remote is None or f.rehearsal or f.resume or not f.remote_latest:
+        return None
+    if f.remote_latest[0] == f.tag:  # that tag itself: the remote tag check says it
+        return None
+    return _newer_than_remote(f)
+
+
+def _index(f: Facts) -> Check:
     if f.index_problem is not None:
-        checks.append(
-            Check("index", False, f.index_problem, "check the index URL and network", exit_code=1)
+        return Check(
+            "index", False, f.index_problem, "check the index URL and network", exit_code=1
         )
+    taken = bool(f.on_index) and not f.resume
+    if taken:
+        message = f"the index already has {', '.join(f.on_index)}"
+    elif not f.on_index:
+        message = "the version is not on the index yet"
     else:
-        taken = bool(f.on_index) and not f.resume
-        checks.append(
-            Check(
-                "index",
-                not taken,
-                f"the index already has {', '.join(f.on_index)}"
-                if taken
-                else (
-                    "the version is not on the index yet"
-                    if not f.on_index
-                    else f"on the index already: {', '.join(f.on_index)}"
-                ),
-                "pick another version: an index never takes the same version twice",
-            )
-        )
-    if f.notes_problem is not None:
-        # a release already pushed or uploaded is finished whatever its notes say
-        refuse = f.require_notes and not f.resume
-        checks.append(
-            Check(
-                "release notes",
-                not refuse,
-                f.notes_problem,
-                "write the changes under ## [Unreleased] in the changelog"
-                + ("" if refuse else " ([tool.release] require-notes = true makes this an error)"),
-                warn=not refuse,
-            )
-        )
-    checks.append(
-        Check(
-            "credentials",
-            f.credentials is not None or not f.needs_credentials,
-            f.credentials or ("none needed" if not f.needs_credentials else "no credentials found"),
-            "set TWINE_USERNAME and TWINE_PASSWORD (or TWINE_PASSWORD with a token), "
-            "add the index to ~/.pypirc, or use Trusted Publishing in GitHub Actions",
-        )
+        message = f"on the index already: {', '.join(f.on_index)}"
+    return Check(
+        "index",
+        not taken,
+        message,
+        "pick another version: an index never takes the same version twice",
     )
-    checks.append(
-        Check(
-            "git identity",
-            f.identity_problem is None,
-            f.identity_problem or "git knows who you are",
-            'git config user.name "Your Name" && git config user.email you@example.com',
-        )
+
+
+def _notes(f: Facts) -> Check | None:
+    if f.notes_problem is None:
+        return None
+    # a release already pushed or uploaded is finished whatever its notes say
+    refuse = f.require_notes and not f.resume
+    return Check(
+        "release notes",
+        not refuse,
+        f.notes_problem,
+        "write the changes under ## [Unreleased] in the changelog"
+        + ("" if refuse else " ([tool.release] require-notes = true makes this an error)"),
+        warn=not refuse,
     )
-    if f.github_problem is not None:
-        checks.append(
-            Check(
-                "github release",
-                False,
-                f.github_problem,
-                "set GITHUB_TOKEN and GITHUB_REPOSITORY=owner/name, or github-release = false",
-            )
-        )
-    return tuple(checks)
+
+
+def _credentials(f: Facts) -> Check:
+    return Check(
+        "credentials",
+        f.credentials is not None or not f.needs_credentials,
+        f.credentials or ("none needed" if not f.needs_credentials else "no credentials found"),
+        "set TWINE_USERNAME and TWINE_PASSWORD (or TWINE_PASSWORD with a token), "
+        "add the index to ~/.pypirc, or use Trusted Publishing in GitHub Actions",
+    )
+
+
+def _identity(f: Facts) -> Check:
+    return Check(
+        "git identity",
+        f.identity_problem is None,
+        f.identity_problem or "git knows who you are",
+        'git config user.name "Your Name" && git config user.email you@example.com',
+    )
+
+
+def _github(f: Facts) -> Check | None:
+    if f.github_problem is None:
+        return None
+    return Check(
+        "github release",
+        False,
+        f.github_problem,
+        "set GITHUB_TOKEN and GITHUB_REPOSITORY=owner/name, or github-release = false",
+    )
 
 
 def _listed(paths: tuple[str, ...]) -> str:
@@ -349,6 +355,24 @@ def _newer_than_remote(f: Facts) -> Check:
         else f"{f.version} is greater than every release tag on {f.remote} (latest {latest})",
         f"fetch the tags (git fetch --tags {f.remote}) and run again, or pick a version above {latest_version}",
     )
+
+
+CHECKS: tuple[Callable[[Facts], Check | None], ...] = (
+    _sources,
+    _work_tree,
+    _rewrite,
+    _branch,
+    _upstream,
+    _tag,
+    _remote_tag,
+    _remote_tags,
+    _index,
+    _notes,
+    _credentials,
+    _identity,
+    _github,
+)
+"""The checks in the order they are shown; each gives a Check, or None where it does not apply."""
 
 
 SHALLOW_HINT = (

@@ -9,8 +9,8 @@ from packaging.version import Version
 
 from . import bump, git
 from .config import Config, declared_name
+from .dists import artifact_id, files_of
 from .errors import ConfigError, UsageError
-from .index import artifact_id, files_of
 from .version import greatest_tag
 
 

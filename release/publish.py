@@ -20,9 +20,9 @@ from twine.package import PackageFile
 from twine.repository import Repository
 from twine.settings import Settings
 
-from . import index
-from .errors import StepError, UsageError
-from .retry import Backoff, GaveUp, retry
+from . import dists, index
+from .errors import StepError, Transient, UsageError
+from .retry import Backoff, bounded
 from .targets import Target
 
 Echo = Callable[[str], None]
@@ -73,14 +73,6 @@ def conflict_error(conflicts: list[Decision], index_url: str) -> StepError:
         + "\n  ".join(lines),
         hint="an index never forgets a file name: release a new version (release bump patch)",
     )
-
-
-class _ServerError(Exception):
-    """The index answered 5xx: worth another try."""
-
-
-def _transient(exc: Exception) -> bool:
-    return isinstance(exc, (_ServerError, requests.ConnectionError, requests.Timeout))
 
 
 def twine_settings(target: Target) -> Settings:
@@ -134,9 +126,13 @@ def open_repository(target: Target) -> Repository:
 
 
 def _upload_once(repo: Repository, package: PackageFile) -> requests.Response:
-    resp = repo.upload(package, max_redirects=1)  # one attempt: our retry loop does the rest
+    """One upload attempt; a 5xx answer or a lost connection is ``Transient``."""
+    try:
+        resp = repo.upload(package, max_redirects=1)  # one attempt: our retry loop does the rest
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise Transient(_short(exc)) from exc
     if resp.status_code >= 500:
-        raise _ServerError(f"{resp.status_code} {resp.reason}")
+        raise Transient(f"{resp.status_code} {resp.reason}")
     return resp
 
 
@@ -197,7 +193,7 @@ class Published:
 def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = print) -> Published:
     """Upload ``files`` to ``target``: what the index holds already is skipped, conflicts refused."""
     local = {p: index.sha256_file(p) for p in files}
-    names = {index.artifact_id(p.name) for p in files}
+    names = {dists.artifact_id(p.name) for p in files}
 
     def say_retry(exc: Exception, wait: float) -> None:
         echo(f"  {_short(exc)}; trying again in {wait:.1f}s")
@@ -206,11 +202,12 @@ def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = pr
         found: dict[str, index.IndexFile] = {}
         for project in sorted({ident[0] for ident in names if ident is not None}):
             found.update(
-                index.with_retries(
+                bounded(
                     functools.partial(index.read_project, target.index_url, project),
                     backoff,
-                    f"read {target.index_url}",
-                    say_retry,
+                    what=f"could not read {target.index_url}",
+                    hint=index.RETRY_HINT,
+                    on_retry=say_retry,
                 )
             )
         return found
@@ -248,21 +245,16 @@ def _upload(
         package = PackageFile.from_filename(str(d.path), None)
     except twine_exceptions.TwineException as exc:
         raise UsageError(f"{d.path.name} is not a distribution twine can upload: {exc}") from None
-    try:
-        resp = retry(
-            lambda: _upload_once(repo, package),
-            transient=_transient,
-            backoff=backoff,
-            on_retry=say_retry,
-        )
-    except GaveUp as exc:
-        raise StepError(
-            f"upload of {d.path.name} to {target.upload_url} failed: {_short(exc.last)} (gave up after {exc.attempts} attempts in {exc.elapsed:.0f}s)",
-            hint="check that the index is up; run the same command again to resume (files already there are skipped); RELEASE_RETRY_TIMEOUT sets the bound",
-        ) from None
+    resp = bounded(
+        lambda: _upload_once(repo, package),
+        backoff,
+        what=f"upload of {d.path.name} to {target.upload_url} failed",
+        hint="check that the index is up; run the same command again to resume (files already there are skipped); RELEASE_RETRY_TIMEOUT sets the bound",
+        on_retry=say_retry,
+    )
     if resp.status_code in (400, 409):
         # someone (or an earlier attempt whose answer was lost) uploaded it meanwhile
-        ident = index.artifact_id(d.path.name)
+        ident = dists.artifact_id(d.path.name)
         name = ident[0] if ident else package.safe_name
         there = index.read_project(target.index_url, name).get(d.path.name)
         if there is not None and there.sha256 == d.sha256:

@@ -1,4 +1,9 @@
-"""Bounded exponential backoff: the schedule is pure, the loop takes its clock and sleep."""
+"""Bounded exponential backoff: the schedule is pure, the loop takes its clock and sleep.
+
+``bounded`` is the one way to retry: it retries ``errors.Transient`` (and nothing else) until
+the time budget is spent, then raises ``GaveUp``, a ``StepError`` saying what could not be
+done, the last error, and how many attempts took how long.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .errors import UsageError
+from .errors import StepError, Transient, UsageError
 
 T = TypeVar("T")
 
@@ -64,26 +69,69 @@ def from_env(environ: Mapping[str, str], *, timeout_var: str, default_timeout: f
     )
 
 
-class GaveUp(Exception):
-    """Raised by ``retry`` when the bound is reached; carries the last transient error."""
+class GaveUp(StepError):
+    """The time budget is spent: ``what`` could not be done; carries the last transient error."""
 
-    def __init__(self, last: Exception, attempts: int, elapsed: float) -> None:
-        super().__init__(str(last))
+    def __init__(
+        self,
+        last: Exception,
+        attempts: int,
+        elapsed: float,
+        *,
+        what: str = "",
+        hint: str | None = None,
+    ) -> None:
+        tail = f"{last} (gave up after {attempts} attempts in {elapsed:.0f}s)"
+        super().__init__(f"{what}: {tail}" if what else str(last), hint=hint)
         self.last = last
         self.attempts = attempts
         self.elapsed = elapsed
 
 
-def retry(
+def is_transient(exc: Exception) -> bool:
+    """Whether ``exc`` is worth another try: an ``errors.Transient``."""
+    return isinstance(exc, Transient)
+
+
+def bounded(
     action: Callable[[], T],
-    *,
-    transient: Callable[[Exception], bool],
     backoff: Backoff,
+    *,
+    what: str,
+    hint: str,
     on_retry: Callable[[Exception, float], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Call ``action`` until it returns; retry transient errors until ``backoff.timeout``.
+    """Call ``action``, retrying ``Transient`` errors within ``backoff``; then ``GaveUp``.
+
+    ``GaveUp`` (a StepError, exit 1) reads ``{what}: {last error} (gave up after N attempts
+    in Ts)`` with ``hint``. Any other error propagates at once, unchanged.
+    """
+    return retry(
+        action,
+        transient=is_transient,
+        backoff=backoff,
+        on_retry=on_retry,
+        sleep=sleep,
+        clock=clock,
+        what=what,
+        hint=hint,
+    )
+
+
+def retry(
+    action: Callable[[], T],
+    *,
+    transient: Callable[[Exception], bool] = is_transient,
+    backoff: Backoff,
+    on_retry: Callable[[Exception, float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    what: str = "",
+    hint: str | None = None,
+) -> T:
+    """The loop under ``bounded``: retry what ``transient`` accepts until ``backoff.timeout``.
 
     A non-transient error propagates at once. The last wait is shortened to end at the
     deadline; a transient error after it raises ``GaveUp`` with that error, so the whole
@@ -99,7 +147,7 @@ def retry(
                 raise
             now = clock()
             if now >= deadline:
-                raise GaveUp(exc, attempts, now - start) from exc
+                raise GaveUp(exc, attempts, now - start, what=what, hint=hint) from exc
             wait = min(delay, deadline - now)
             if on_retry is not None:
                 on_retry(exc, wait)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 
 from .errors import StepError, UsageError
+from .secrets import child_env
 from .targets import LOCAL_HOST
 
 
@@ -109,6 +109,7 @@ def running(
     host: str = LOCAL_HOST,
     port: int = 0,
     startup_timeout: float = 30.0,
+    environ: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """Run pypiserver on ``host:port`` (0: a free port) serving ``root`` for the block.
 
@@ -125,7 +126,7 @@ def running(
             _require_free(host, port)
         else:
             port = free_port(host)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TWINE_")}
+        env = {k: v for k, v in child_env(environ).items() if not k.startswith("TWINE_")}
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 command(root, host, port),

@@ -8,8 +8,9 @@ meets a setting it cannot use (``RELEASE_RETRY_TIMEOUT=abc`` after the bump, say
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from types import MappingProxyType
 
 from . import retry, targets, tools
 from .config import Config
@@ -52,6 +53,9 @@ class Settings:
     verify_backoff: Backoff
     github_backoff: Backoff
     index_timeout: float
+    environ: Mapping[str, str] = field(repr=False, compare=False)
+    """The environment the run started with, read once in the front door: what child processes
+    start from (``secrets.child_env`` takes the secrets out). Never in a repr: it holds tokens."""
 
 
 def _installer(environ: Mapping[str, str], which: Callable[[str], str | None]) -> str:
@@ -160,6 +164,7 @@ def build(
         verify_backoff=_backoff(backoffs["RELEASE_VERIFY_TIMEOUT"]),
         github_backoff=_backoff(backoffs["RELEASE_GITHUB_TIMEOUT"]),
         index_timeout=index_timeout,
+        environ=MappingProxyType(dict(environ)),
     )
 
 

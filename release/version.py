@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from packaging.version import InvalidVersion, Version
 
@@ -76,77 +76,108 @@ def bump(current: Version, part: str) -> Version:
             f"unknown part {part!r}",
             hint=f"use one of {', '.join(PARTS)}, or an explicit version such as 2.0.0",
         )
-    epoch = current.epoch
+    return _RULES[part](current, part)
+
+
+def _same(v: Version) -> tuple[int, ...]:
+    """The release segment, kept: at least three numbers."""
+    return (*v.release, 0, 0)[: max(3, len(v.release))]
+
+
+def _numbered(current: Version, part: str) -> Version:
+    """major, minor, patch: finalise an unfinished release whose lower parts are zero."""
     major, minor, micro = _release3(current)
-    unfinished = current.is_prerelease  # a pre-release or a dev-release (of any kind)
-    pre = current.pre
-    dev = current.dev
-    post = current.post
-    same = (*current.release, 0, 0)[: max(3, len(current.release))]  # the release segment, kept
+    index = ("major", "minor", "patch").index(part)
+    lower_zero = all(n == 0 for n in current.release[index + 1 :])
+    if current.is_prerelease and current.post is None and lower_zero:
+        return _make(current.epoch, (major, minor, micro))
+    bumped = ((major + 1, 0, 0), (major, minor + 1, 0), (major, minor, micro + 1))[index]
+    return _make(current.epoch, bumped)
 
-    if part in ("major", "minor", "patch"):
-        index = ("major", "minor", "patch").index(part)
-        lower_zero = all(n == 0 for n in current.release[index + 1 :])
-        if unfinished and post is None and lower_zero:
-            return _make(epoch, (major, minor, micro))
-        if part == "major":
-            return _make(epoch, (major + 1, 0, 0))
-        if part == "minor":
-            return _make(epoch, (major, minor + 1, 0))
-        return _make(epoch, (major, minor, micro + 1))
 
-    if part in _PHASE_OF_PART:
-        phase = _PHASE_OF_PART[part]
-        if pre is None:
-            if post is not None or dev is None:
-                # a final (or post) release: the pre-release of the next patch
-                return _make(epoch, (major, minor, micro + 1), (phase, 1))
-            # X.Y.Z.devN precedes X.Y.Z's pre-releases
-            return _make(epoch, same, (phase, 1))
-        if _PHASES.index(phase) < _PHASES.index(pre[0]):
-            raise VersionError(
-                f"cannot go from {current} ({_PHASE_NAMES[pre[0]]}) back to {part}",
-                hint=f"bump {_PHASE_NAMES[pre[0]]} or a later phase",
-            )
-        if phase == pre[0]:
-            if dev is not None and post is None:
-                # aNdevM precedes aN: finishing the dev-release gives aN
-                return _make(epoch, same, pre)
-            return _make(epoch, same, (phase, pre[1] + 1))
+def _phase(current: Version, part: str) -> Version:
+    """alpha, beta, rc: start or advance a pre-release phase, never going back."""
+    phase, pre = _PHASE_OF_PART[part], current.pre
+    epoch, same = current.epoch, _same(current)
+    if pre is None:
+        if current.post is not None or current.dev is None:
+            # a final (or post) release: the pre-release of the next patch
+            major, minor, micro = _release3(current)
+            return _make(epoch, (major, minor, micro + 1), (phase, 1))
+        # X.Y.Z.devN precedes X.Y.Z's pre-releases
         return _make(epoch, same, (phase, 1))
+    if _PHASES.index(phase) < _PHASES.index(pre[0]):
+        raise VersionError(
+            f"cannot go from {current} ({_PHASE_NAMES[pre[0]]}) back to {part}",
+            hint=f"bump {_PHASE_NAMES[pre[0]]} or a later phase",
+        )
+    if phase != pre[0]:
+        return _make(epoch, same, (phase, 1))
+    if current.dev is not None and current.post is None:
+        # aNdevM precedes aN: finishing the dev-release gives aN
+        return _make(epoch, same, pre)
+    return _make(epoch, same, (phase, pre[1] + 1))
 
-    if part == "pre":
-        if pre is None:
-            raise VersionError(
-                f"{current} is not a pre-release", hint="use alpha, beta or rc to start one"
-            )
-        if dev is not None and post is None:
-            return _make(epoch, same, pre)
-        return _make(epoch, same, (pre[0], pre[1] + 1))
 
-    if part == "dev":
-        if dev is not None:
-            return _make(epoch, same, pre, post, dev + 1)
-        if pre is not None:
-            return _make(epoch, same, (pre[0], pre[1] + 1), dev=1)
-        return _make(epoch, (major, minor, micro + 1), dev=1)
+def _pre(current: Version, part: str) -> Version:
+    """pre: the next pre-release of the current phase."""
+    pre = current.pre
+    if pre is None:
+        raise VersionError(
+            f"{current} is not a pre-release", hint="use alpha, beta or rc to start one"
+        )
+    if current.dev is not None and current.post is None:
+        return _make(current.epoch, _same(current), pre)
+    return _make(current.epoch, _same(current), (pre[0], pre[1] + 1))
 
-    if part == "post":
-        if post is not None and dev is not None:
-            return _make(epoch, same, pre, post)
-        if unfinished:
-            raise VersionError(
-                f"{current} is not a final release; a post-release follows a final one",
-                hint="use release to finalise it first",
-            )
-        return _make(epoch, same, post=(post or 0) + 1)
 
-    # part == "release"
-    if not unfinished:
+def _dev(current: Version, part: str) -> Version:
+    """dev: the next development release."""
+    epoch, pre, dev = current.epoch, current.pre, current.dev
+    if dev is not None:
+        return _make(epoch, _same(current), pre, current.post, dev + 1)
+    if pre is not None:
+        return _make(epoch, _same(current), (pre[0], pre[1] + 1), dev=1)
+    major, minor, micro = _release3(current)
+    return _make(epoch, (major, minor, micro + 1), dev=1)
+
+
+def _post(current: Version, part: str) -> Version:
+    """post: the next post-release of a final release."""
+    post = current.post
+    if post is not None and current.dev is not None:
+        return _make(current.epoch, _same(current), current.pre, post)
+    if current.is_prerelease:
+        raise VersionError(
+            f"{current} is not a final release; a post-release follows a final one",
+            hint="use release to finalise it first",
+        )
+    return _make(current.epoch, _same(current), post=(post or 0) + 1)
+
+
+def _final(current: Version, part: str) -> Version:
+    """release: finish a pre- or dev-release."""
+    if not current.is_prerelease:
         raise VersionError(f"{current} is already final", hint="use major, minor or patch")
-    if post is not None and dev is not None:
-        return _make(epoch, same, pre, post)  # X.postN.devM -> X.postN
-    return _make(epoch, same)
+    if current.post is not None and current.dev is not None:
+        # X.postN.devM -> X.postN
+        return _make(current.epoch, _same(current), current.pre, current.post)
+    return _make(current.epoch, _same(current))
+
+
+_RULES: dict[str, Callable[[Version, str], Version]] = {
+    "major": _numbered,
+    "minor": _numbered,
+    "patch": _numbered,
+    "alpha": _phase,
+    "beta": _phase,
+    "rc": _phase,
+    "pre": _pre,
+    "dev": _dev,
+    "post": _post,
+    "release": _final,
+}
+"""The rule of each part of PARTS."""
 
 
 def next_version(current: Version, spec: str) -> Version:

@@ -11,8 +11,9 @@ from release import targets
 from release.build import build_command, build_env
 from release.check import Metadata, problems
 from release.config import Config
+from release.dists import artifact_id, files_of
 from release.errors import UsageError
-from release.index import IndexFile, artifact_id, files_of, parse_project_page
+from release.index import IndexFile, parse_project_page
 from release.publish import decide
 from release.retry import Backoff, GaveUp, from_env, retry
 from release.verify import (
