@@ -32,6 +32,15 @@ _CACHES = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tests first, keeping the order otherwise (the sort is stable).
+
+    xdist hands the tests out in this order: a slow end-to-end test left for the end keeps
+    one worker busy while the other has nothing left to do.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def git_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A git configuration of our own: a known identity, no system or user settings."""

@@ -10,7 +10,6 @@ left out (tests/test_github.py covers that command against a stand-in).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -80,15 +79,14 @@ def ran(results: list[JobResult]) -> list[tuple[str, list[str]]]:
     return [(j.name, [s.run for s in j.steps]) for j in results if not j.skipped]
 
 
-@pytest.fixture(scope="session")
-def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One uv cache for every session venv of every shape (HOME is a fresh one per test)."""
-    return os.environ.get("UV_CACHE_DIR") or str(tmp_path_factory.mktemp("uv-cache"))
-
-
 @pytest.fixture
-def env(releasekit_wheel: Path, uv_cache: str) -> dict[str, str]:
-    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel), UV_CACHE_DIR=uv_cache)
+def env(releasekit_wheel: Path) -> dict[str, str]:
+    """The CLI environment, installing this checkout's wheel in the session venvs.
+
+    The uv cache is the one conftest gives every test (the user's, shared): a cache of the
+    session's own meant every shape downloaded, unpacked and compiled its backends again.
+    """
+    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel))
 
 
 @pytest.mark.slow
