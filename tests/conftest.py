@@ -257,6 +257,65 @@ def releasekit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wheel
 
 
+# --- this repository's own noxfile, run for real in a copy ---
+
+
+def copy_this_repo(dest: Path, test_module: str) -> Path:
+    """This repository's files (tracked and new, not ignored) in ``dest``, committed, with
+    ``tests/`` replaced by one module of text ``test_module``."""
+    names = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split("\0")
+    for name in filter(None, names):
+        if name.startswith("tests/") or not (REPO / name).is_file():
+            continue
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, dest / name)
+    (dest / "tests").mkdir()
+    (dest / "tests" / "test_one.py").write_text(test_module)
+    return init_repo(dest)
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the lint sessions of ``run_nox`` (of this worker), outside the copies.
+
+    It starts from this checkout's cache when there is one. mypy checks every entry against
+    the hash of its source, so a cache only spares a cold run over the package and typeshed.
+    """
+    cache = tmp_path_factory.mktemp("mypy-cache")
+    if (REPO / ".mypy_cache").is_dir():
+        shutil.copytree(REPO / ".mypy_cache", cache, dirs_exist_ok=True)
+    return cache
+
+
+def run_nox(
+    work: Path, session: str, *posargs: str, mypy_cache: Path, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``nox -s SESSION -- POSARGS`` in ``work``, the sessions in this test environment.
+
+    The test environment has every tool installed already (no venvs, no installs). The
+    session's own ``pytest -n auto`` gets one worker: its suite is one test.
+    """
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("RELEASE_REPOSITORY", None)
+    env["MYPY_CACHE_DIR"] = str(mypy_cache)
+    env["PYTEST_XDIST_AUTO_NUM_WORKERS"] = "1"
+    argv = ["-s", session, "--force-venv-backend", "none", "--no-install"]
+    return subprocess.run(
+        [sys.executable, "-m", "nox", *argv, *(["--", *posargs] if posargs else [])],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 # --- waiting on a condition instead of a fixed sleep ---
 
 
