@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+import requests
 
 from release.server import Server, running
 
@@ -224,11 +225,36 @@ def pypi_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture
-def fresh_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real pypiserver of the test's own, empty at the start."""
+def emptied(server: Server) -> Server:
+    """``server`` with every file and folder it serves removed, and still running."""
+    assert server.process.poll() is None, f"the pypiserver on port {server.port} has stopped"
+    for entry in server.root.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    # pypiserver lists its folder on every request unless watchdog is installed; then it
+    # caches, and learns of the removals a moment later: wait for the empty list either way
+    wait_for(lambda: "<a " not in requests.get(server.index_url, timeout=10).text, timeout=10)
+    return server
+
+
+@pytest.fixture(scope="session")
+def worker_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real pypiserver for all the tests of this process (an xdist worker)."""
     with running(tmp_path_factory.mktemp("index")) as server:
         yield server
+
+
+@pytest.fixture
+def fresh_index(worker_index: Server) -> Server:
+    """A real pypiserver, empty at the start of the test.
+
+    It is this worker's (the tests of a worker run one at a time), emptied: pypiserver
+    lists its folder on every request (no cache without watchdog), and a start-up costs a
+    second of a CPU, for a hundred and more tests.
+    """
+    return emptied(worker_index)
 
 
 @pytest.fixture

@@ -17,18 +17,11 @@ import pytest
 from conftest import cli_env, copy_package, git, init_repo, release_cli, snapshot
 from faultproxy import FaultProxy
 
-from release.server import Server, running
+from release.server import Server
 
 PACKAGE = "pub-hatch-cli"
 NEW = "1.0.1"
 FILES = ["pub_hatch_cli-1.0.1-py3-none-any.whl", "pub_hatch_cli-1.0.1.tar.gz"]
-
-
-@pytest.fixture
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real, empty pypiserver."""
-    with running(tmp_path_factory.mktemp("index")) as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,16 +8,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_dist, cli_env, commit_all, git, git_repo_of, release_cli
+from conftest import build_dist, cli_env, commit_all, emptied, git, git_repo_of, release_cli
 
 from release.promote import compare
 from release.server import Server, running
 
 
-@pytest.fixture
-def two_indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+@pytest.fixture(scope="module")
+def _index_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     with running(tmp_path_factory.mktemp("from")) as a, running(tmp_path_factory.mktemp("to")) as b:
         yield a, b
+
+
+@pytest.fixture
+def two_indexes(_index_pair: tuple[Server, Server]) -> tuple[Server, Server]:
+    """Two real pypiservers, both empty at the start of the test (this module's, emptied)."""
+    return emptied(_index_pair[0]), emptied(_index_pair[1])
 
 
 @pytest.fixture
