@@ -88,6 +88,11 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def dist_files(dist: str, *versions: str) -> list[str]:
+    """The sorted file names of a pure-Python release of ``dist``: wheel and sdist per version."""
+    return sorted(f"{dist}-{v}{end}" for v in versions for end in ("-py3-none-any.whl", ".tar.gz"))
+
+
 def snapshot(path: Path, *, git_state: bool = True) -> dict[str, bytes]:
     """Every work-tree file's bytes plus (unless ``git_state`` is false) git's refs, HEAD,
     config and status: to prove nothing changed."""
@@ -177,6 +182,14 @@ def release_cli(
     )
 
 
+def ship_dry_run(
+    root: Path, index_url: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``release ship --dry-run --no-push`` of ``root`` against the index at ``index_url``."""
+    argv = ["--project", str(root), "ship", "--repository", index_url, "--dry-run", "--no-push"]
+    return release_cli(*argv, env=env)
+
+
 def git_repo_of(name: str, dest: Path) -> Path:
     """Copy fixture ``tests/packages/NAME`` into ``dest`` and commit it (any fixture scope)."""
     root = copy_package(name, dest)
@@ -223,6 +236,11 @@ def pypi_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real pypiserver on 127.0.0.1 and a free port, shared by one test module."""
     with running(tmp_path_factory.mktemp("index")) as server:
         yield server
+
+
+def index_files(server: Server) -> list[str]:
+    """The sorted names of the files an index serves."""
+    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def emptied(server: Server) -> Server:

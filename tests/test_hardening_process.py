@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, copy_package, git, init_repo, release_cli, snapshot
+from conftest import cli_env, copy_package, git, index_files, init_repo, release_cli, snapshot
 from faultproxy import FaultProxy
 
 from release.server import Server
@@ -43,10 +43,6 @@ def _with_origin(work: Path, tmp_path: Path) -> tuple[Path, Path]:
 def repo(tmp_path: Path) -> tuple[Path, Path]:
     """pub-hatch-cli committed on main, pushed to a bare repository as origin."""
     return _with_origin(init_repo(copy_package(PACKAGE, tmp_path)), tmp_path)
-
-
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def start_ship(work: Path, url: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

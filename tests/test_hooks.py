@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot
+from conftest import FAST_RETRIES, copy_package, git, index_files, init_repo, snapshot
 
 from release.__main__ import main
 from release.server import Server
@@ -87,10 +87,6 @@ def ship(
 def seen(tmp_path: Path) -> list[dict[str, object]]:
     log = tmp_path / "hooks.jsonl"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def remote_tags(bare: Path) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot, with_origin
+from conftest import FAST_RETRIES, copy_package, git, index_files, init_repo, snapshot, with_origin
 from faultproxy import FaultProxy
 
 from release.__main__ import main
@@ -67,10 +67,6 @@ def ship_process(work: Path, url: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def assert_released(work: Path, bare: Path, server: Server) -> None:
