@@ -142,6 +142,23 @@ def copy_package(name: str, dest: Path) -> Path:
     return target
 
 
+def errors_of(err: str) -> list[str]:
+    """The ``error:`` lines of a command's stderr."""
+    return [line for line in err.splitlines() if line.startswith("error: ")]
+
+
+def hints_of(err: str) -> list[str]:
+    """The ``hint:`` lines of a command's stderr."""
+    return [line for line in err.splitlines() if line.startswith("hint: ")]
+
+
+def assert_refused(code: int, err: str, status: int, error: str, hint: str) -> None:
+    """Exit ``status``, a first ``error:`` line that starts with ``error``, one ``hint:`` line."""
+    assert code == status, err
+    assert errors_of(err)[0].startswith(error), err
+    assert hints_of(err) == [hint]
+
+
 # --- package indexes, builds and the release CLI as a subprocess (publish/verify tests) ---
 
 VENV_BIN = Path(sys.executable).parent

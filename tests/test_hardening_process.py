@@ -14,7 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, copy_package, git, index_files, init_repo, release_cli, snapshot
+from conftest import (
+    assert_refused,
+    cli_env,
+    copy_package,
+    errors_of,
+    git,
+    hints_of,
+    index_files,
+    init_repo,
+    release_cli,
+    snapshot,
+)
 from faultproxy import FaultProxy
 
 from release.server import Server
@@ -87,14 +98,6 @@ def processes_with(marker: str) -> list[int]:
         if marker.encode() in cmdline:
             found.append(int(entry.name))
     return found
-
-
-def errors_of(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("error: ")]
-
-
-def hints_of(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("hint: ")]
 
 
 # --- defect 8: interrupts -------------------------------------------------------------
@@ -385,14 +388,16 @@ def test_the_build_backends_own_error_reaches_the_user(
     init_repo(work)
     before = snapshot(work)
     code, out, err = run_main(capsys, "--project", str(work), "build")  # uv build, isolated
-    assert code == 1, err
+    assert_refused(
+        code,
+        err,
+        1,
+        "error: build of ",
+        "hint: fix that error and commit the fix: the build runs in a clean checkout of the commit",
+    )
     assert out == ""
-    assert errors_of(err)[0].startswith("error: build of "), err
     assert "Unable to determine which files to ship" in err
     assert "\x1b[" not in err
-    assert hints_of(err) == [
-        "hint: fix that error and commit the fix: the build runs in a clean checkout of the commit"
-    ]
     assert snapshot(work) == before
 
 
@@ -552,11 +557,13 @@ def test_an_unreachable_remote_fails_preflight_with_the_reason(
     code, _, err = run_main(
         capsys, "--project", str(work), "ship", "--repository", index.url, "--no-isolation"
     )
-    assert code == 2, err
-    assert errors_of(err)[0].startswith("error: preflight refused: cannot read origin: "), err
-    assert hints_of(err) == [
-        "hint: check the remote's URL (git remote -v), the network and your access"
-    ]
+    assert_refused(
+        code,
+        err,
+        2,
+        "error: preflight refused: cannot read origin: ",
+        "hint: check the remote's URL (git remote -v), the network and your access",
+    )
     assert snapshot(work) == before
 
 
