@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import os
 import shutil
@@ -31,6 +32,18 @@ _CACHES = {
     "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR")
     or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"),
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile this checkout's ``release`` package once, before the workers start.
+
+    The tests run ``python -m release`` in hundreds of subprocesses; where
+    PYTHONDONTWRITEBYTECODE is set (as on the machine these tests share), each compiled the
+    package from source again. Python still reads bytecode it finds, and checks it against
+    the source's mtime and size, so this only spares the repeated compiling.
+    """
+    if not hasattr(config, "workerinput"):  # the xdist controller, or a run without xdist
+        compileall.compile_dir(REPO / "release", quiet=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
