@@ -44,6 +44,7 @@ def promote(root: Path, source: Server, dest: Server) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow
 def test_promote_copies_the_exact_bytes(tagged: Path, two_indexes, tmp_path: Path) -> None:
     source, dest = two_indexes
     build_dist(tagged, tmp_path / "dist")
@@ -176,6 +177,7 @@ def _publish_tag(root: Path, source: Server, dist: Path, version: str) -> dict[s
     return _files(source)
 
 
+@pytest.mark.slow
 def test_promote_a_setuptools_project(two_indexes, tmp_path: Path) -> None:
     source, dest = two_indexes
     root = git_repo_of("setuptools-static", tmp_path)
