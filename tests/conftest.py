@@ -227,8 +227,9 @@ def git_repo_of(name: str, dest: Path) -> Path:
     return root
 
 
-def commit_all(root: Path, message: str, *, init: bool = False) -> str:
-    """Commit everything in ``root`` with a fixed identity; returns the SHA."""
+def git_as_tester(root: Path, *args: str) -> str:
+    """git in ``root`` with a fixed identity and no user or system configuration (any fixture
+    scope: the per-test git configuration is not needed); its stripped output."""
     env = {
         **os.environ,
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -238,17 +239,18 @@ def commit_all(root: Path, message: str, *, init: bool = False) -> str:
         "GIT_COMMITTER_NAME": "Release Tester",
         "GIT_COMMITTER_EMAIL": "tester@example.com",
     }
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
-    def run(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()
 
+def commit_all(root: Path, message: str, *, init: bool = False) -> str:
+    """Commit everything in ``root`` with a fixed identity; returns the SHA."""
     if init:
-        run("init", "-q", "-b", "main")
-    run("add", "-A")
-    run("commit", "-q", "--no-verify", "-m", message)
-    return run("rev-parse", "HEAD")
+        git_as_tester(root, "init", "-q", "-b", "main")
+    git_as_tester(root, "add", "-A")
+    git_as_tester(root, "commit", "-q", "--no-verify", "-m", message)
+    return git_as_tester(root, "rev-parse", "HEAD")
 
 
 def build_dist(root: Path, outdir: Path | None = None) -> list[Path]:
