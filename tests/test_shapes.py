@@ -65,7 +65,7 @@ def run(work: Path, event: Event, origin: Path, tmp_path: Path, env: dict[str, s
     return results
 
 
-def job(name: str, session: str) -> tuple[str, list[str]]:
+def nox_job(name: str, session: str) -> tuple[str, list[str]]:
     """A job the workflow ran: its name and its two steps, nox's install and ``session``."""
     return (name, ["python -m pip install nox==2026.10.20", session])
 
@@ -100,7 +100,7 @@ def test_tag_shape_releases_from_a_pushed_tag(
 
     results = run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [job("publish", "nox -s publish")]
+    assert ran(results) == [nox_job("publish", "nox -s publish")]
     (publish,) = [j for j in results if not j.skipped]
     assert f"uv pip install {env['RELEASEKIT_REQUIREMENT']}" in publish.steps[-1].output
     assert index_files(fresh_index) == dist_files("rk_shape_tag", "0.3.1")
@@ -118,7 +118,7 @@ def test_main_shape_releases_every_push(
 
     results = run(work, Event("push", "refs/heads/main"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [job("release", "nox -s release -- --part patch")]
+    assert ran(results) == [nox_job("release", "nox -s release -- --part patch")]
     assert index_files(fresh_index) == dist_files("rk_shape_main", "1.4.1")
     assert git(origin, "tag") == "v1.4.1"
     head = git(origin, "rev-parse", "main")
@@ -138,7 +138,7 @@ def test_deploy_shape_releases_what_is_merged_into_deploy(
 
     results = run(work, Event("push", "refs/heads/deploy"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [job("release", "nox -s release -- --part patch")]
+    assert ran(results) == [nox_job("release", "nox -s release -- --part patch")]
     assert index_files(fresh_index) == dist_files("rk_shape_deploy", "2.0.2")
     assert git(origin, "tag") == "v2.0.2"
     assert git(origin, "rev-parse", "deploy") == git(origin, "rev-parse", "v2.0.2^{commit}")
@@ -174,7 +174,7 @@ def test_release_shape_publishes_a_github_release_and_refuses_a_branch_dispatch(
     git(work, "push", "-q", "--follow-tags", "origin", "main")
     results = run(work, Event("release", "refs/tags/v0.1.0a9"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [job("publish", "nox -s publish")]
+    assert ran(results) == [nox_job("publish", "nox -s publish")]
     (publish,) = [j for j in results if j.name == "publish"]
     assert "WARNING: pytest collected no tests" in publish.steps[-1].output
     assert index_files(fresh_index) == dist_files("rk_shape_release", "0.1.0a9")
@@ -198,7 +198,7 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
 
     results = run(work, Event("push", "refs/heads/master"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [job("testpypi", "nox -s publish-dev")]
+    assert ran(results) == [nox_job("testpypi", "nox -s publish-dev")]
     dev = f"0.9.1.dev{count}"
     assert index_files(fresh_index) == dist_files("rk_shape_testpypi", dev)
     assert git(origin, "tag") == ""
@@ -211,7 +211,7 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
         work, Event("push", "refs/tags/v0.9.1"), origin, tmp_path / "tag", env, fresh_index
     )
 
-    assert ran(results) == [job("publish", "nox -s publish")]
+    assert ran(results) == [nox_job("publish", "nox -s publish")]
     assert index_files(fresh_index) == dist_files("rk_shape_testpypi", dev, "0.9.1")
     assert git(origin, "tag") == "v0.9.1"
 
