@@ -183,6 +183,19 @@ FAST_RETRIES = {
 }
 
 
+def in_process_env(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
+    """For ``main()`` in the test's process: fast retries, a null keyring, no credentials or
+    index from the machine; then ``extra``."""
+    for key, value in FAST_RETRIES.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    for key in list(os.environ):
+        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
+            monkeypatch.delenv(key)
+    for key, value in extra.items():
+        monkeypatch.setenv(key, value)
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment for a ``release`` subprocess: fast retries, uv on PATH, no credentials."""
     env = {

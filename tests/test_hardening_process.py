@@ -21,6 +21,7 @@ from conftest import (
     errors_of,
     git,
     hints_of,
+    in_process_env,
     index_files,
     init_repo,
     release_cli,
@@ -359,13 +360,7 @@ def test_rollback_restores_only_what_its_own_run_wrote(repo: tuple[Path, Path]) 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process runs: short retries, a null keyring, no credentials from the machine."""
-    for key, value in cli_env().items():
-        if key.startswith("RELEASE_") or key == "PYTHON_KEYRING_BACKEND":
-            monkeypatch.setenv(key, value)
-    monkeypatch.setenv("RELEASE_RETRY_TIMEOUT", "3")
-    for key in list(os.environ):
-        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
-            monkeypatch.delenv(key)
+    in_process_env(monkeypatch, RELEASE_RETRY_TIMEOUT="3")
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

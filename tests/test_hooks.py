@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, index_files, init_repo, snapshot
+from conftest import (
+    copy_package,
+    git,
+    in_process_env,
+    index_files,
+    init_repo,
+    snapshot,
+)
 
 from release.__main__ import main
 from release.server import Server
@@ -40,16 +46,13 @@ if (log.parent / f"fail-{stage}").exists():
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short retry bounds, a null keyring, and the sentinel secret in the environment."""
-    for key, value in FAST_RETRIES.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("RELEASE_RETRY_TIMEOUT", "3")
-    monkeypatch.setenv("RELEASE_VERIFY_TIMEOUT", "20")
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for key in list(os.environ):
-        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("TWINE_USERNAME", "tester")
-    monkeypatch.setenv("TWINE_PASSWORD", SENTINEL)
+    in_process_env(
+        monkeypatch,
+        RELEASE_RETRY_TIMEOUT="3",
+        RELEASE_VERIFY_TIMEOUT="20",
+        TWINE_USERNAME="tester",
+        TWINE_PASSWORD=SENTINEL,
+    )
 
 
 def hook(stage: str, log: Path) -> str:
