@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import os
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+import requests
 
 from release.server import Server, running
 
@@ -30,6 +32,27 @@ _CACHES = {
     "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR")
     or str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pip"),
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile this checkout's ``release`` package once, before the workers start.
+
+    The tests run ``python -m release`` in hundreds of subprocesses; where
+    PYTHONDONTWRITEBYTECODE is set (as on the machine these tests share), each compiled the
+    package from source again. Python still reads bytecode it finds, and checks it against
+    the source's mtime and size, so this only spares the repeated compiling.
+    """
+    if not hasattr(config, "workerinput"):  # the xdist controller, or a run without xdist
+        compileall.compile_dir(REPO / "release", quiet=1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slow tests first, keeping the order otherwise (the sort is stable).
+
+    xdist hands the tests out in this order: a slow end-to-end test left for the end keeps
+    one worker busy while the other has nothing left to do.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +99,11 @@ def with_origin(work: Path, bare: Path) -> Path:
 def sha256(path: Path) -> str:
     """The hex sha256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dist_files(dist: str, *versions: str) -> list[str]:
+    """The sorted file names of a pure-Python release of ``dist``: wheel and sdist per version."""
+    return sorted(f"{dist}-{v}{end}" for v in versions for end in ("-py3-none-any.whl", ".tar.gz"))
 
 
 def snapshot(path: Path, *, git_state: bool = True) -> dict[str, bytes]:
@@ -127,6 +155,23 @@ def copy_package(name: str, dest: Path) -> Path:
     return target
 
 
+def errors_of(err: str) -> list[str]:
+    """The ``error:`` lines of a command's stderr."""
+    return [line for line in err.splitlines() if line.startswith("error: ")]
+
+
+def hints_of(err: str) -> list[str]:
+    """The ``hint:`` lines of a command's stderr."""
+    return [line for line in err.splitlines() if line.startswith("hint: ")]
+
+
+def assert_refused(code: int, err: str, status: int, error: str, hint: str) -> None:
+    """Exit ``status``, a first ``error:`` line that starts with ``error``, one ``hint:`` line."""
+    assert code == status, err
+    assert errors_of(err)[0].startswith(error), err
+    assert hints_of(err) == [hint]
+
+
 # --- package indexes, builds and the release CLI as a subprocess (publish/verify tests) ---
 
 VENV_BIN = Path(sys.executable).parent
@@ -136,6 +181,19 @@ FAST_RETRIES = {
     "RELEASE_RETRY_TIMEOUT": "20",
     "RELEASE_VERIFY_TIMEOUT": "30",
 }
+
+
+def in_process_env(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
+    """For ``main()`` in the test's process: fast retries, a null keyring, no credentials or
+    index from the machine; then ``extra``."""
+    for key, value in FAST_RETRIES.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    for key in list(os.environ):
+        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
+            monkeypatch.delenv(key)
+    for key, value in extra.items():
+        monkeypatch.setenv(key, value)
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -167,6 +225,14 @@ def release_cli(
     )
 
 
+def ship_dry_run(
+    root: Path, index_url: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``release ship --dry-run --no-push`` of ``root`` against the index at ``index_url``."""
+    argv = ["--project", str(root), "ship", "--repository", index_url, "--dry-run", "--no-push"]
+    return release_cli(*argv, env=env)
+
+
 def git_repo_of(name: str, dest: Path) -> Path:
     """Copy fixture ``tests/packages/NAME`` into ``dest`` and commit it (any fixture scope)."""
     root = copy_package(name, dest)
@@ -174,8 +240,9 @@ def git_repo_of(name: str, dest: Path) -> Path:
     return root
 
 
-def commit_all(root: Path, message: str, *, init: bool = False) -> str:
-    """Commit everything in ``root`` with a fixed identity; returns the SHA."""
+def git_as_tester(root: Path, *args: str) -> str:
+    """git in ``root`` with a fixed identity and no user or system configuration (any fixture
+    scope: the per-test git configuration is not needed); its stripped output."""
     env = {
         **os.environ,
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -185,17 +252,18 @@ def commit_all(root: Path, message: str, *, init: bool = False) -> str:
         "GIT_COMMITTER_NAME": "Release Tester",
         "GIT_COMMITTER_EMAIL": "tester@example.com",
     }
+    return subprocess.run(
+        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
-    def run(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()
 
+def commit_all(root: Path, message: str, *, init: bool = False) -> str:
+    """Commit everything in ``root`` with a fixed identity; returns the SHA."""
     if init:
-        run("init", "-q", "-b", "main")
-    run("add", "-A")
-    run("commit", "-q", "--no-verify", "-m", message)
-    return run("rev-parse", "HEAD")
+        git_as_tester(root, "init", "-q", "-b", "main")
+    git_as_tester(root, "add", "-A")
+    git_as_tester(root, "commit", "-q", "--no-verify", "-m", message)
+    return git_as_tester(root, "rev-parse", "HEAD")
 
 
 def build_dist(root: Path, outdir: Path | None = None) -> list[Path]:
@@ -215,11 +283,41 @@ def pypi_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture
-def fresh_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real pypiserver of the test's own, empty at the start."""
+def index_files(server: Server) -> list[str]:
+    """The sorted names of the files an index serves."""
+    return sorted(p.name for p in server.root.iterdir() if p.is_file())
+
+
+def emptied(server: Server) -> Server:
+    """``server`` with every file and folder it serves removed, and still running."""
+    assert server.process.poll() is None, f"the pypiserver on port {server.port} has stopped"
+    for entry in server.root.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    # pypiserver lists its folder on every request unless watchdog is installed; then it
+    # caches, and learns of the removals a moment later: wait for the empty list either way
+    wait_for(lambda: "<a " not in requests.get(server.index_url, timeout=10).text, timeout=10)
+    return server
+
+
+@pytest.fixture(scope="session")
+def worker_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real pypiserver for all the tests of this process (an xdist worker)."""
     with running(tmp_path_factory.mktemp("index")) as server:
         yield server
+
+
+@pytest.fixture
+def fresh_index(worker_index: Server) -> Server:
+    """A real pypiserver, empty at the start of the test.
+
+    It is this worker's (the tests of a worker run one at a time), emptied: pypiserver
+    lists its folder on every request (no cache without watchdog), and a start-up costs a
+    second of a CPU, for a hundred and more tests.
+    """
+    return emptied(worker_index)
 
 
 @pytest.fixture
@@ -246,6 +344,65 @@ def releasekit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (wheel,) = out.glob("releasekit-*.whl")
     return wheel
+
+
+# --- this repository's own noxfile, run for real in a copy ---
+
+
+def copy_this_repo(dest: Path, test_module: str) -> Path:
+    """This repository's files (tracked and new, not ignored) in ``dest``, committed, with
+    ``tests/`` replaced by one module of text ``test_module``."""
+    names = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.split("\0")
+    for name in filter(None, names):
+        if name.startswith("tests/") or not (REPO / name).is_file():
+            continue
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, dest / name)
+    (dest / "tests").mkdir()
+    (dest / "tests" / "test_one.py").write_text(test_module)
+    return init_repo(dest)
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the lint sessions of ``run_nox`` (of this worker), outside the copies.
+
+    It starts from this checkout's cache when there is one. mypy checks every entry against
+    the hash of its source, so a cache only spares a cold run over the package and typeshed.
+    """
+    cache = tmp_path_factory.mktemp("mypy-cache")
+    if (REPO / ".mypy_cache").is_dir():
+        shutil.copytree(REPO / ".mypy_cache", cache, dirs_exist_ok=True)
+    return cache
+
+
+def run_nox(
+    work: Path, session: str, *posargs: str, mypy_cache: Path, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``nox -s SESSION -- POSARGS`` in ``work``, the sessions in this test environment.
+
+    The test environment has every tool installed already (no venvs, no installs). The
+    session's own ``pytest -n auto`` gets one worker: its suite is one test.
+    """
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("RELEASE_REPOSITORY", None)
+    env["MYPY_CACHE_DIR"] = str(mypy_cache)
+    env["PYTEST_XDIST_AUTO_NUM_WORKERS"] = "1"
+    argv = ["-s", session, "--force-venv-backend", "none", "--no-install"]
+    return subprocess.run(
+        [sys.executable, "-m", "nox", *argv, *(["--", *posargs] if posargs else [])],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # --- waiting on a condition instead of a fixed sleep ---

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli_env, git, git_repo_of, release_cli, snapshot
+from conftest import cli_env, git, git_repo_of, release_cli, ship_dry_run, snapshot
 from test_github import SENTINEL, FakeGitHub, github  # noqa: F401  (the stand-in GitHub API)
 
 from release import github as github_mod
@@ -203,16 +203,7 @@ def test_force_color_off_a_terminal(
     for var in ("NO_COLOR", "FORCE_COLOR"):
         env.pop(var, None)
     env.update(extra)
-    argv = [
-        "--project",
-        str(root),
-        "ship",
-        "--repository",
-        pypi_index.url,
-        "--dry-run",
-        "--no-push",
-    ]
-    proc = release_cli(*argv, env=env)
+    proc = ship_dry_run(root, pypi_index.url, env)
     assert proc.returncode == 0, proc.stderr
     assert ("\033[32mok\033[0m" in proc.stderr) is coloured
     assert ("\033[" in proc.stderr) is coloured
@@ -227,16 +218,7 @@ def test_a_dry_run_in_actions_releases_nothing(
     root = git_repo_of("pub-hatch-cli", tmp_path)
     before = snapshot(root)
     env, out, summary = actions_env(tmp_path, GITHUB_ACTIONS=actions)
-    argv = [
-        "--project",
-        str(root),
-        "ship",
-        "--repository",
-        pypi_index.url,
-        "--dry-run",
-        "--no-push",
-    ]
-    proc = release_cli(*argv, env=env)
+    proc = ship_dry_run(root, pypi_index.url, env)
     assert proc.returncode == 0, proc.stderr
     if actions == "true":
         assert groups(proc.stderr) == ["preflight"]
@@ -252,16 +234,7 @@ def test_an_unwritable_output_file_is_a_warning(tmp_path: Path, pypi_index: Serv
     """The run's exit status is its own; a $GITHUB_OUTPUT that cannot be written is a warning."""
     root = git_repo_of("pub-hatch-cli", tmp_path)
     env, _out, summary = actions_env(tmp_path, GITHUB_OUTPUT=str(tmp_path))  # a directory
-    argv = [
-        "--project",
-        str(root),
-        "ship",
-        "--repository",
-        pypi_index.url,
-        "--dry-run",
-        "--no-push",
-    ]
-    proc = release_cli(*argv, env=env)
+    proc = ship_dry_run(root, pypi_index.url, env)
     assert proc.returncode == 0, proc.stderr
     assert f"warning: cannot append to {tmp_path}: Is a directory" in proc.stderr.splitlines()
     assert "| preflight | ok |" in summary.read_text()

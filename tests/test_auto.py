@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import test_github
-from conftest import git, init_repo, snapshot
+from conftest import copy_this_repo, git, run_nox, snapshot
 from packaging.version import Version
 from test_frontdoors import invoke
 
@@ -512,35 +509,11 @@ def test_notes_of_a_tag_that_is_not_here_are_refused(capsys, make_project, githu
 
 
 @pytest.mark.slow
-def test_nox_release_part_auto(tmp_path: Path, pypi_index) -> None:
+def test_nox_release_part_auto(tmp_path: Path, pypi_index, mypy_cache: Path) -> None:
     """``nox -s release -- --part auto``: lint and tests pass, then ship decides the part."""
-    from test_noxfile import VENV_BIN, _copy_repo
-
-    work = _copy_repo(tmp_path / "copy")
-    (work / "tests" / "test_broken.py").write_text("def test_fine() -> None:\n    pass\n")
-    work = init_repo(work)
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("RELEASE_REPOSITORY", None)
+    work = copy_this_repo(tmp_path / "copy", "def test_fine() -> None:\n    pass\n")
     argv = ["--part", "auto", "--dry-run", "--no-push", "--repository", pypi_index.url]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nox",
-            "-s",
-            "release",
-            "--force-venv-backend",
-            "none",
-            "--no-install",
-            "--",
-            *argv,
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = run_nox(work, "release", *argv, mypy_cache=mypy_cache)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "would bump: 0.1.0 -> 0.2.0, commit, annotated tag v0.2.0" in output

@@ -216,9 +216,14 @@ def _toml(name: str, toml: str, error: str, **kw: object) -> Row:
     return Row(name, _config(toml), error, **kw)  # type: ignore[arg-type]
 
 
+def _wrong_type(key: str, value: str, kind: str) -> Row:
+    """The row for ``key = value`` in [tool.release] where ``key`` must be a ``kind``."""
+    return _toml(f"{key} type", f"{key} = {value}", f"[tool.release] {key} must be a {kind}")
+
+
 ROWS = [
     # configuration: every key with a wrong type or value, placeholders, paths out
-    _toml("repository type", "repository = 5", "[tool.release] repository must be a str"),
+    _wrong_type("repository", "5", "str"),
     _toml(
         "repository value",
         'repository = "nowhere"',
@@ -229,7 +234,7 @@ ROWS = [
         'index-url = "ftp://example.com/simple/"',
         "[tool.release] index-url: URL 'ftp://example.com/simple/' is not an http(s) URL",
     ),
-    _toml("index-url type", 'index-url = ["x"]', "[tool.release] index-url must be a str"),
+    _wrong_type("index-url", '["x"]', "str"),
     _toml(
         "extra-index-url value",
         'extra-index-url = "somewhere"',
@@ -240,11 +245,11 @@ ROWS = [
         'extra-index-url = "https://user:pw@example.com/simple/"',
         "URL carries credentials",
     ),
-    _toml("branch type", "branch = 1", "[tool.release] branch must be a str"),
+    _wrong_type("branch", "1", "str"),
     _toml("branch empty", 'branch = ""', "[tool.release] branch is empty"),
     _toml("branch invalid", 'branch = "a..b"', "is not a valid branch name"),
     _toml("branch elsewhere", 'branch = "stable"', "not the release branch stable"),
-    _toml("tag-format type", "tag-format = 3", "[tool.release] tag-format must be a str"),
+    _wrong_type("tag-format", "3", "str"),
     _toml(
         "tag-format unknown placeholder",
         'tag-format = "{foo}-v{version}"',
@@ -255,7 +260,7 @@ ROWS = [
     _toml("tag-format with ..", 'tag-format = "v..{version}"', "it contains '..'"),
     _toml("tag-format without version", 'tag-format = "release"', "{version} exactly once"),
     _toml("tag-format format spec", 'tag-format = "v{version!r}"', "conversion or format spec"),
-    _toml("changelog type", "changelog = 5", "[tool.release] changelog must be a str"),
+    _wrong_type("changelog", "5", "str"),
     _toml("changelog outside", 'changelog = "../CHANGELOG.md"', "is outside the repository"),
     _toml(
         "changelog missing",
@@ -285,7 +290,7 @@ ROWS = [
         "version-files entry '/etc/hostname' is outside the repository",
     ),
     Row("version-files symlink out", _symlink_out, "(through a symbolic link)"),
-    _toml("push type", 'push = "yes"', "[tool.release] push must be a bool"),
+    _wrong_type("push", '"yes"', "bool"),
     _toml("github-release type", 'github-release = "yes"', "github-release must be a bool"),
     Row(
         "github-release without a token",

@@ -6,6 +6,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import build_dist, commit_all, git, git_repo_of, release_cli, sha256
 
 
@@ -35,6 +36,7 @@ def test_untracked_and_modified_files_stay_out(tmp_path) -> None:
     assert "MODIFIED_IN_WORK_TREE" in (package / "__init__.py").read_text()
 
 
+@pytest.mark.slow
 def test_two_builds_of_one_commit_are_identical(tmp_path) -> None:
     root = git_repo_of("pub-setuptools-dep", tmp_path)
     first = build_dist(root, tmp_path / "one")
@@ -49,6 +51,7 @@ def test_hatchling_sdist_and_wheel_are_reproducible(hatch_cli, tmp_path) -> None
     assert [sha256(p) for p in again] == [sha256(p) for p in dist]
 
 
+@pytest.mark.slow
 def test_build_a_tag_not_the_head(tmp_path) -> None:
     root = git_repo_of("pub-hatch-cli", tmp_path)
     git(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")

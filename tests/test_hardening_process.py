@@ -14,21 +14,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, copy_package, git, init_repo, release_cli, snapshot
+from conftest import (
+    assert_refused,
+    cli_env,
+    copy_package,
+    errors_of,
+    git,
+    hints_of,
+    in_process_env,
+    index_files,
+    init_repo,
+    release_cli,
+    snapshot,
+)
 from faultproxy import FaultProxy
 
-from release.server import Server, running
+from release.server import Server
 
 PACKAGE = "pub-hatch-cli"
 NEW = "1.0.1"
 FILES = ["pub_hatch_cli-1.0.1-py3-none-any.whl", "pub_hatch_cli-1.0.1.tar.gz"]
-
-
-@pytest.fixture
-def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real, empty pypiserver."""
-    with running(tmp_path_factory.mktemp("index")) as server:
-        yield server
 
 
 @pytest.fixture
@@ -50,10 +55,6 @@ def _with_origin(work: Path, tmp_path: Path) -> tuple[Path, Path]:
 def repo(tmp_path: Path) -> tuple[Path, Path]:
     """pub-hatch-cli committed on main, pushed to a bare repository as origin."""
     return _with_origin(init_repo(copy_package(PACKAGE, tmp_path)), tmp_path)
-
-
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def start_ship(work: Path, url: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -98,14 +99,6 @@ def processes_with(marker: str) -> list[int]:
         if marker.encode() in cmdline:
             found.append(int(entry.name))
     return found
-
-
-def errors_of(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("error: ")]
-
-
-def hints_of(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("hint: ")]
 
 
 # --- defect 8: interrupts -------------------------------------------------------------
@@ -367,13 +360,7 @@ def test_rollback_restores_only_what_its_own_run_wrote(repo: tuple[Path, Path]) 
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process runs: short retries, a null keyring, no credentials from the machine."""
-    for key, value in cli_env().items():
-        if key.startswith("RELEASE_") or key == "PYTHON_KEYRING_BACKEND":
-            monkeypatch.setenv(key, value)
-    monkeypatch.setenv("RELEASE_RETRY_TIMEOUT", "3")
-    for key in list(os.environ):
-        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
-            monkeypatch.delenv(key)
+    in_process_env(monkeypatch, RELEASE_RETRY_TIMEOUT="3")
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -396,14 +383,16 @@ def test_the_build_backends_own_error_reaches_the_user(
     init_repo(work)
     before = snapshot(work)
     code, out, err = run_main(capsys, "--project", str(work), "build")  # uv build, isolated
-    assert code == 1, err
+    assert_refused(
+        code,
+        err,
+        1,
+        "error: build of ",
+        "hint: fix that error and commit the fix: the build runs in a clean checkout of the commit",
+    )
     assert out == ""
-    assert errors_of(err)[0].startswith("error: build of "), err
     assert "Unable to determine which files to ship" in err
     assert "\x1b[" not in err
-    assert hints_of(err) == [
-        "hint: fix that error and commit the fix: the build runs in a clean checkout of the commit"
-    ]
     assert snapshot(work) == before
 
 
@@ -563,11 +552,13 @@ def test_an_unreachable_remote_fails_preflight_with_the_reason(
     code, _, err = run_main(
         capsys, "--project", str(work), "ship", "--repository", index.url, "--no-isolation"
     )
-    assert code == 2, err
-    assert errors_of(err)[0].startswith("error: preflight refused: cannot read origin: "), err
-    assert hints_of(err) == [
-        "hint: check the remote's URL (git remote -v), the network and your access"
-    ]
+    assert_refused(
+        code,
+        err,
+        2,
+        "error: preflight refused: cannot read origin: ",
+        "hint: check the remote's URL (git remote -v), the network and your access",
+    )
     assert snapshot(work) == before
 
 

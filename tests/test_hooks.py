@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot
+from conftest import (
+    copy_package,
+    git,
+    in_process_env,
+    index_files,
+    init_repo,
+    snapshot,
+)
 
 from release.__main__ import main
 from release.server import Server
@@ -40,16 +46,13 @@ if (log.parent / f"fail-{stage}").exists():
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short retry bounds, a null keyring, and the sentinel secret in the environment."""
-    for key, value in FAST_RETRIES.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("RELEASE_RETRY_TIMEOUT", "3")
-    monkeypatch.setenv("RELEASE_VERIFY_TIMEOUT", "20")
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for key in list(os.environ):
-        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("TWINE_USERNAME", "tester")
-    monkeypatch.setenv("TWINE_PASSWORD", SENTINEL)
+    in_process_env(
+        monkeypatch,
+        RELEASE_RETRY_TIMEOUT="3",
+        RELEASE_VERIFY_TIMEOUT="20",
+        TWINE_USERNAME="tester",
+        TWINE_PASSWORD=SENTINEL,
+    )
 
 
 def hook(stage: str, log: Path) -> str:
@@ -87,10 +90,6 @@ def ship(
 def seen(tmp_path: Path) -> list[dict[str, object]]:
     log = tmp_path / "hooks.jsonl"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def remote_tags(bare: Path) -> str:

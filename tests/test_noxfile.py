@@ -2,63 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import ClassVar
 
 import pytest
-from conftest import git, init_repo, snapshot
+from conftest import copy_this_repo, git, run_nox, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 
 
-def _copy_repo(dest: Path) -> Path:
-    """This repository's files (tracked and new, not ignored), with a failing test suite."""
-    names = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout.split("\0")
-    for name in filter(None, names):
-        if name.startswith("tests/") or not (REPO / name).is_file():
-            continue
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, dest / name)
-    (dest / "tests").mkdir()
-    (dest / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 + 1 == 3\n")
-    return dest
-
-
-def test_nox_release_stops_when_tests_fail(tmp_path: Path) -> None:
-    work = init_repo(_copy_repo(tmp_path / "copy"))
+@pytest.mark.slow
+def test_nox_release_stops_when_tests_fail(tmp_path: Path, mypy_cache: Path) -> None:
+    work = copy_this_repo(tmp_path / "copy", "def test_broken():\n    assert 1 + 1 == 3\n")
     before = snapshot(work)
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("RELEASE_REPOSITORY", None)
-    proc = subprocess.run(
-        # the sessions run in this test environment, which has every tool installed already
-        [
-            sys.executable,
-            "-m",
-            "nox",
-            "-s",
-            "release",
-            "--force-venv-backend",
-            "none",
-            "--no-install",
-        ],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    proc = run_nox(work, "release", mypy_cache=mypy_cache, timeout=240)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
     assert "Session tests failed" in output

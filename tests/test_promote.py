@@ -8,23 +8,53 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_dist, cli_env, commit_all, git, git_repo_of, release_cli
+from conftest import (
+    build_dist,
+    cli_env,
+    commit_all,
+    emptied,
+    git,
+    git_as_tester,
+    git_repo_of,
+    release_cli,
+)
 
 from release.promote import compare
 from release.server import Server, running
 
 
-@pytest.fixture
-def two_indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+@pytest.fixture(scope="module")
+def _index_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     with running(tmp_path_factory.mktemp("from")) as a, running(tmp_path_factory.mktemp("to")) as b:
         yield a, b
 
 
 @pytest.fixture
-def tagged(tmp_path: Path) -> Path:
-    root = git_repo_of("pub-hatch-cli", tmp_path)
-    git(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
-    return root
+def two_indexes(_index_pair: tuple[Server, Server]) -> tuple[Server, Server]:
+    """Two real pypiservers, both empty at the start of the test (this module's, emptied)."""
+    return emptied(_index_pair[0]), emptied(_index_pair[1])
+
+
+@pytest.fixture(scope="module")
+def _tagged_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """pub-hatch-cli committed, tagged v1.0.0 and built once: (repository, artifacts)."""
+    top = tmp_path_factory.mktemp("tagged")
+    root = git_repo_of("pub-hatch-cli", top)
+    git_as_tester(root, "tag", "-a", "v1.0.0", "-m", "Release 1.0.0")
+    return root, build_dist(root, top / "dist")
+
+
+@pytest.fixture
+def tagged(_tagged_once: tuple[Path, list[Path]], tmp_path: Path) -> Path:
+    """A copy of that repository (the same commit and tag, so the same build)."""
+    return Path(shutil.copytree(_tagged_once[0], tmp_path / "pub-hatch-cli", symlinks=True))
+
+
+@pytest.fixture
+def tagged_dist(_tagged_once: tuple[Path, list[Path]], tmp_path: Path) -> list[Path]:
+    """Copies of its artifacts, in ``tmp_path / "dist"``: what ``build_dist`` of it gives."""
+    (tmp_path / "dist").mkdir()
+    return [Path(shutil.copy2(p, tmp_path / "dist" / p.name)) for p in _tagged_once[1]]
 
 
 def _files(server: Server) -> dict[str, bytes]:
@@ -38,9 +68,11 @@ def promote(root: Path, source: Server, dest: Server) -> subprocess.CompletedPro
     )
 
 
-def test_promote_copies_the_exact_bytes(tagged: Path, two_indexes, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_promote_copies_the_exact_bytes(
+    tagged: Path, tagged_dist: list[Path], two_indexes, tmp_path: Path
+) -> None:
     source, dest = two_indexes
-    build_dist(tagged, tmp_path / "dist")
     proc = release_cli(
         "--project",
         str(tagged),
@@ -170,6 +202,7 @@ def _publish_tag(root: Path, source: Server, dist: Path, version: str) -> dict[s
     return _files(source)
 
 
+@pytest.mark.slow
 def test_promote_a_setuptools_project(two_indexes, tmp_path: Path) -> None:
     source, dest = two_indexes
     root = git_repo_of("setuptools-static", tmp_path)
@@ -186,10 +219,10 @@ def test_promote_a_setuptools_project(two_indexes, tmp_path: Path) -> None:
 
 
 def test_promote_refuses_an_incomplete_release_on_the_source(
-    tagged: Path, two_indexes, tmp_path: Path
+    tagged: Path, tagged_dist: list[Path], two_indexes
 ) -> None:
     source, dest = two_indexes
-    sdist = next(p for p in build_dist(tagged, tmp_path / "dist") if p.name.endswith(".tar.gz"))
+    sdist = next(p for p in tagged_dist if p.name.endswith(".tar.gz"))
     shutil.copy(sdist, source.root / sdist.name)  # the wheel is still being uploaded
     proc = promote(tagged, source, dest)
     assert proc.returncode == 1

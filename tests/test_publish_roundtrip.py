@@ -44,6 +44,7 @@ def test_hatchling_console_script_round_trip(hatch_cli, pypi_index: Server) -> N
     assert "sha256 of 2 file(s) on the index match the local artifacts" in proc.stdout
 
 
+@pytest.mark.slow
 def test_setuptools_with_a_dependency_round_trip(hatch_cli, pypi_index: Server, tmp_path) -> None:
     # the dependency goes to the same index first; publishing it again is a no-op
     hatch_root, _ = hatch_cli
@@ -158,6 +159,7 @@ def test_verify_catches_a_wheel_that_cannot_be_imported(pypi_index: Server, tmp_
     assert "ModuleNotFoundError: No module named 'pub_broken_no_such_module'" in proc.stderr
 
 
+@pytest.mark.slow
 def test_verify_takes_dependencies_from_the_extra_index_only_when_configured(
     hatch_cli, fresh_index: Server, tmp_path
 ) -> None:

@@ -10,13 +10,12 @@ left out (tests/test_github.py covers that command against a stand-in).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, copy_package, release_cli
+from conftest import cli_env, copy_package, dist_files, git, index_files, release_cli
 from workflow_runner import Event, JobResult, checkout, evaluate, run_workflow
 
 from release.server import Server
@@ -24,22 +23,16 @@ from release.server import Server
 GITHUB_RELEASE = ("nox -s github-release",)
 
 
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def repository(shape: str, tmp_path: Path, branch: str) -> tuple[Path, Path]:
     """The shape's fixture committed on ``branch`` and pushed to a bare origin."""
     work = copy_package(shape, tmp_path)
     origin = tmp_path / "origin.git"
-    _git(tmp_path, "init", "-q", "--bare", "-b", branch, str(origin))
-    _git(work, "init", "-q", "-b", branch)
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", "initial")
-    _git(work, "remote", "add", "origin", str(origin))
-    _git(work, "push", "-q", "-u", "origin", branch)
+    git(tmp_path, "init", "-q", "--bare", "-b", branch, str(origin))
+    git(work, "init", "-q", "-b", branch)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "initial")
+    git(work, "remote", "add", "origin", str(origin))
+    git(work, "push", "-q", "-u", "origin", branch)
     return work, origin
 
 
@@ -47,9 +40,9 @@ def init_and_push(work: Path, branch: str, *argv: str) -> str:
     """``release init ARGV``, committed and pushed: its output."""
     proc = release_cli("--project", str(work), "init", *argv)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", "Release with releasekit")
-    _git(work, "push", "-q", "origin", branch)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "Release with releasekit")
+    git(work, "push", "-q", "origin", branch)
     return proc.stdout
 
 
@@ -72,23 +65,23 @@ def run(work: Path, event: Event, origin: Path, tmp_path: Path, env: dict[str, s
     return results
 
 
-def on_index(index: Server) -> list[str]:
-    return sorted(p.name for p in index.root.iterdir() if p.is_file())
+def nox_job(name: str, session: str) -> tuple[str, list[str]]:
+    """A job the workflow ran: its name and its two steps, nox's install and ``session``."""
+    return (name, ["python -m pip install nox==2026.10.20", session])
 
 
 def ran(results: list[JobResult]) -> list[tuple[str, list[str]]]:
     return [(j.name, [s.run for s in j.steps]) for j in results if not j.skipped]
 
 
-@pytest.fixture(scope="session")
-def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One uv cache for every session venv of every shape (HOME is a fresh one per test)."""
-    return os.environ.get("UV_CACHE_DIR") or str(tmp_path_factory.mktemp("uv-cache"))
-
-
 @pytest.fixture
-def env(releasekit_wheel: Path, uv_cache: str) -> dict[str, str]:
-    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel), UV_CACHE_DIR=uv_cache)
+def env(releasekit_wheel: Path) -> dict[str, str]:
+    """The CLI environment, installing this checkout's wheel in the session venvs.
+
+    The uv cache is the one conftest gives every test (the user's, shared): a cache of the
+    session's own meant every shape downloaded, unpacked and compiled its backends again.
+    """
+    return cli_env(RELEASEKIT_REQUIREMENT=str(releasekit_wheel))
 
 
 @pytest.mark.slow
@@ -103,20 +96,15 @@ def test_tag_shape_releases_from_a_pushed_tag(
     assert (work / ".github/workflows/ci.yml").read_bytes() == ci_before
     proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
     assert proc.returncode == 0, proc.stderr
-    _git(work, "push", "-q", "--follow-tags", "origin", "master")
+    git(work, "push", "-q", "--follow-tags", "origin", "master")
 
     results = run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [
-        ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
-    ]
+    assert ran(results) == [nox_job("publish", "nox -s publish")]
     (publish,) = [j for j in results if not j.skipped]
     assert f"uv pip install {env['RELEASEKIT_REQUIREMENT']}" in publish.steps[-1].output
-    assert on_index(fresh_index) == [
-        "rk_shape_tag-0.3.1-py3-none-any.whl",
-        "rk_shape_tag-0.3.1.tar.gz",
-    ]
-    assert _git(origin, "tag") == "v0.3.1"
+    assert index_files(fresh_index) == dist_files("rk_shape_tag", "0.3.1")
+    assert git(origin, "tag") == "v0.3.1"
 
 
 @pytest.mark.slow
@@ -126,21 +114,16 @@ def test_main_shape_releases_every_push(
     """setuptools on main; the tests need the test extra (pytest-mock)."""
     work, origin = repository("shape-main", tmp_path, "main")
     init_and_push(work, "main", "--trigger", "main")
-    pushed = _git(origin, "rev-parse", "main")
+    pushed = git(origin, "rev-parse", "main")
 
     results = run(work, Event("push", "refs/heads/main"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [
-        ("release", ["python -m pip install nox==2026.10.20", "nox -s release -- --part patch"])
-    ]
-    assert on_index(fresh_index) == [
-        "rk_shape_main-1.4.1-py3-none-any.whl",
-        "rk_shape_main-1.4.1.tar.gz",
-    ]
-    assert _git(origin, "tag") == "v1.4.1"
-    head = _git(origin, "rev-parse", "main")
-    assert _git(origin, "rev-parse", "v1.4.1^{commit}") == head
-    assert _git(origin, "rev-parse", "main^") == pushed
+    assert ran(results) == [nox_job("release", "nox -s release -- --part patch")]
+    assert index_files(fresh_index) == dist_files("rk_shape_main", "1.4.1")
+    assert git(origin, "tag") == "v1.4.1"
+    head = git(origin, "rev-parse", "main")
+    assert git(origin, "rev-parse", "v1.4.1^{commit}") == head
+    assert git(origin, "rev-parse", "main^") == pushed
 
 
 @pytest.mark.slow
@@ -150,22 +133,17 @@ def test_deploy_shape_releases_what_is_merged_into_deploy(
     """setuptools; main is merged into deploy, which releases on a runner of its own."""
     work, origin = repository("shape-deploy", tmp_path, "main")
     init_and_push(work, "main", "--trigger", "deploy", "--runs-on", "self-hosted,deploy-runner")
-    _git(work, "push", "-q", "origin", "main:deploy")
-    merged = _git(origin, "rev-parse", "deploy")
+    git(work, "push", "-q", "origin", "main:deploy")
+    merged = git(origin, "rev-parse", "deploy")
 
     results = run(work, Event("push", "refs/heads/deploy"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [
-        ("release", ["python -m pip install nox==2026.10.20", "nox -s release -- --part patch"])
-    ]
-    assert on_index(fresh_index) == [
-        "rk_shape_deploy-2.0.2-py3-none-any.whl",
-        "rk_shape_deploy-2.0.2.tar.gz",
-    ]
-    assert _git(origin, "tag") == "v2.0.2"
-    assert _git(origin, "rev-parse", "deploy") == _git(origin, "rev-parse", "v2.0.2^{commit}")
-    assert _git(origin, "rev-parse", "deploy^") == merged
-    assert _git(origin, "rev-parse", "main") == merged
+    assert ran(results) == [nox_job("release", "nox -s release -- --part patch")]
+    assert index_files(fresh_index) == dist_files("rk_shape_deploy", "2.0.2")
+    assert git(origin, "tag") == "v2.0.2"
+    assert git(origin, "rev-parse", "deploy") == git(origin, "rev-parse", "v2.0.2^{commit}")
+    assert git(origin, "rev-parse", "deploy^") == merged
+    assert git(origin, "rev-parse", "main") == merged
 
 
 @pytest.mark.slow
@@ -189,23 +167,18 @@ def test_release_shape_publishes_a_github_release_and_refuses_a_branch_dispatch(
     assert "nothing to publish: this workflow_dispatch run is on refs/heads/main" in (
         job.steps[-1].output
     )
-    assert on_index(fresh_index) == []
+    assert index_files(fresh_index) == []
 
     proc = release_cli("--project", str(work), "bump", "0.1.0a9", "--commit", "--tag")
     assert proc.returncode == 0, proc.stderr
-    _git(work, "push", "-q", "--follow-tags", "origin", "main")
+    git(work, "push", "-q", "--follow-tags", "origin", "main")
     results = run(work, Event("release", "refs/tags/v0.1.0a9"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [
-        ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
-    ]
+    assert ran(results) == [nox_job("publish", "nox -s publish")]
     (publish,) = [j for j in results if j.name == "publish"]
     assert "WARNING: pytest collected no tests" in publish.steps[-1].output
-    assert on_index(fresh_index) == [
-        "rk_shape_release-0.1.0a9-py3-none-any.whl",
-        "rk_shape_release-0.1.0a9.tar.gz",
-    ]
-    assert _git(origin, "tag") == "v0.1.0a9"
+    assert index_files(fresh_index) == dist_files("rk_shape_release", "0.1.0a9")
+    assert git(origin, "tag") == "v0.1.0a9"
 
 
 @pytest.mark.slow
@@ -220,41 +193,27 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
         proc.stderr
     )
     init_and_push(work, "master", "--trigger", "testpypi", "--replace", "publish.yml")
-    count = _git(origin, "rev-list", "--count", "master")
-    pushed = _git(origin, "rev-parse", "master")
+    count = git(origin, "rev-list", "--count", "master")
+    pushed = git(origin, "rev-parse", "master")
 
     results = run(work, Event("push", "refs/heads/master"), origin, tmp_path, env, fresh_index)
 
-    assert ran(results) == [
-        ("testpypi", ["python -m pip install nox==2026.10.20", "nox -s publish-dev"])
-    ]
+    assert ran(results) == [nox_job("testpypi", "nox -s publish-dev")]
     dev = f"0.9.1.dev{count}"
-    assert on_index(fresh_index) == [
-        f"rk_shape_testpypi-{dev}-py3-none-any.whl",
-        f"rk_shape_testpypi-{dev}.tar.gz",
-    ]
-    assert _git(origin, "tag") == ""
-    assert _git(origin, "rev-parse", "master") == pushed
+    assert index_files(fresh_index) == dist_files("rk_shape_testpypi", dev)
+    assert git(origin, "tag") == ""
+    assert git(origin, "rev-parse", "master") == pushed
 
     proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
     assert proc.returncode == 0, proc.stderr
-    _git(work, "push", "-q", "--follow-tags", "origin", "master")
+    git(work, "push", "-q", "--follow-tags", "origin", "master")
     results = run(
         work, Event("push", "refs/tags/v0.9.1"), origin, tmp_path / "tag", env, fresh_index
     )
 
-    assert ran(results) == [
-        ("publish", ["python -m pip install nox==2026.10.20", "nox -s publish"])
-    ]
-    assert on_index(fresh_index) == sorted(
-        [
-            f"rk_shape_testpypi-{dev}-py3-none-any.whl",
-            f"rk_shape_testpypi-{dev}.tar.gz",
-            "rk_shape_testpypi-0.9.1-py3-none-any.whl",
-            "rk_shape_testpypi-0.9.1.tar.gz",
-        ]
-    )
-    assert _git(origin, "tag") == "v0.9.1"
+    assert ran(results) == [nox_job("publish", "nox -s publish")]
+    assert index_files(fresh_index) == dist_files("rk_shape_testpypi", dev, "0.9.1")
+    assert git(origin, "tag") == "v0.9.1"
 
 
 @pytest.mark.slow
@@ -273,15 +232,12 @@ def test_tag_shape_with_a_hand_written_changelog_section(
     init_and_push(work, "master", "--trigger", "tag")
     proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
     assert proc.returncode == 0, proc.stderr
-    _git(work, "push", "-q", "--follow-tags", "origin", "master")
+    git(work, "push", "-q", "--follow-tags", "origin", "master")
 
     run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
 
-    assert on_index(fresh_index) == [
-        "rk_shape_tag-0.3.1-py3-none-any.whl",
-        "rk_shape_tag-0.3.1.tar.gz",
-    ]
-    assert _git(origin, "tag") == "v0.3.1"
+    assert index_files(fresh_index) == dist_files("rk_shape_tag", "0.3.1")
+    assert git(origin, "tag") == "v0.3.1"
 
 
 # --- the runner itself ---
@@ -307,14 +263,14 @@ def test_the_runner_evaluates_conditions_on_the_ref_and_event(expr: str, value: 
 def test_the_runner_checks_out_at_the_depth_asked_for(tmp_path: Path) -> None:
     work, origin = repository("shape-release", tmp_path, "main")
     (work / "second").write_text("2")
-    _git(work, "add", "-A")
-    _git(work, "commit", "-q", "-m", "second")
-    _git(work, "tag", "v9.9.9")
-    _git(work, "push", "-q", "--tags", "origin", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "second")
+    git(work, "tag", "v9.9.9")
+    git(work, "push", "-q", "--tags", "origin", "main")
     shallow = checkout(origin, Event("push", "refs/tags/v9.9.9"), tmp_path / "a", depth=1)
-    assert _git(shallow, "rev-parse", "--is-shallow-repository") == "true"
-    assert _git(shallow, "rev-list", "--count", "HEAD") == "1"
+    assert git(shallow, "rev-parse", "--is-shallow-repository") == "true"
+    assert git(shallow, "rev-list", "--count", "HEAD") == "1"
     assert subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=shallow).returncode == 1
     full = checkout(origin, Event("push", "refs/heads/main"), tmp_path / "b", depth=0)
-    assert _git(full, "rev-list", "--count", "HEAD") == "2"
-    assert _git(full, "symbolic-ref", "--short", "HEAD") == "main"
+    assert git(full, "rev-list", "--count", "HEAD") == "2"
+    assert git(full, "symbolic-ref", "--short", "HEAD") == "main"

@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot, with_origin
+from conftest import (
+    copy_package,
+    git,
+    in_process_env,
+    index_files,
+    init_repo,
+    snapshot,
+    with_origin,
+)
 from faultproxy import FaultProxy
 
 from release.__main__ import main
@@ -25,14 +33,7 @@ FILES = ["pub_hatch_cli-1.0.1-py3-none-any.whl", "pub_hatch_cli-1.0.1.tar.gz"]
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short retry bounds, a null keyring and no credentials from the machine."""
-    for key, value in FAST_RETRIES.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("RELEASE_RETRY_TIMEOUT", "3")
-    monkeypatch.setenv("RELEASE_VERIFY_TIMEOUT", "20")
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for key in list(os.environ):
-        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
-            monkeypatch.delenv(key)
+    in_process_env(monkeypatch, RELEASE_RETRY_TIMEOUT="3", RELEASE_VERIFY_TIMEOUT="20")
 
 
 @pytest.fixture
@@ -67,10 +68,6 @@ def ship_process(work: Path, url: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
 
 
 def assert_released(work: Path, bare: Path, server: Server) -> None:

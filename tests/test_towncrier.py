@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import test_github
-from conftest import FAST_RETRIES, copy_package, git, init_repo, snapshot
+from conftest import copy_package, git, in_process_env, init_repo, snapshot
 
 from release.__main__ import main
 from release.server import Server
@@ -159,12 +158,7 @@ def test_nothing_to_release_without_fragments(capsys, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """Short retry bounds, a null keyring and no credentials from the machine."""
-    for key, value in FAST_RETRIES.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    for key in list(os.environ):
-        if key.startswith("TWINE_") or key in ("RELEASE_REPOSITORY", "RELEASE_INDEX_URL"):
-            monkeypatch.delenv(key)
+    in_process_env(monkeypatch)
 
 
 def _with_remote(root: Path, tmp_path: Path) -> Path:

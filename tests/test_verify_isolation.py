@@ -61,6 +61,7 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedP
     return subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["pip", "uv"])
 def test_a_version_only_in_the_machine_config_is_not_found(
     kind, elsewhere, fresh_index, tmp_path

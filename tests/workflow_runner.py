@@ -263,6 +263,12 @@ def run_workflow(
     return results
 
 
+# Settings of the machine running the tests that a GitHub runner does not have. Without
+# bytecode written, every process of every session venv compiled what it imported again; with
+# UV_COMPILE_BYTECODE, every install compiled all it installed, used or not.
+_NOT_ON_A_RUNNER = ("PYTHONDONTWRITEBYTECODE", "UV_COMPILE_BYTECODE")
+
+
 def _run_job(
     job_id: str,
     job: dict[str, Any],
@@ -278,7 +284,8 @@ def _run_job(
     files.mkdir()
     clone = workdir / "workspace"
     result = JobResult(job_id, workdir=clone)
-    base = {**env, "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"}
+    base = {k: v for k, v in env.items() if k not in _NOT_ON_A_RUNNER}
+    base["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     base.update(_github_env(event, origin, clone, files))
     base.update({k: substitute(str(v), context) for k, v in (job.get("env") or {}).items()})
     for step in job.get("steps", []):
