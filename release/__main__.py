@@ -13,7 +13,6 @@ import contextlib
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -48,10 +47,10 @@ def _changes_the_repository(args: argparse.Namespace) -> bool:
 
 def _release_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
     """The repository's release lock for a command that changes things, else nothing."""
-    from . import git, lock
-
     if not _changes_the_repository(args):
         return contextlib.nullcontext()
+    from . import git, lock
+
     try:
         repo = git.open_repo(args.project)
     except UsageError:
@@ -81,13 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReleaseError as exc:
         if args.debug:
             # the traceback for whoever debugs, and still the exit status scripts rely on
-            traceback.print_exc()
+            _traceback()
         _report_error(args, exc.message, exc.hint)
         report.error(args.doc, exc)
         code = exc.exit_code
     except KeyboardInterrupt:
         if args.debug:
-            traceback.print_exc()
+            _traceback()
         _report_error(args, "interrupted", None)
         report.error(args.doc, None, "interrupted", 130)
         code = 130
@@ -96,6 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(report.dumps(args.doc), flush=True)
     return code
+
+
+def _traceback() -> None:
+    import traceback  # only for --debug: it loads linecache and tokenize
+
+    traceback.print_exc()
 
 
 def _broken_pipe() -> int:

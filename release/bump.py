@@ -7,7 +7,6 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -16,9 +15,6 @@ from .config import Config
 from .errors import SourceError, UsageError
 from .fsutil import write_atomic
 from .version import next_version
-
-if TYPE_CHECKING:
-    import git as gitpython
 
 
 @dataclass(frozen=True)
@@ -307,7 +303,7 @@ def execute(plan: BumpPlan, before_commit: Callable[[], None] | None = None) -> 
 
 
 def _run_hook(
-    repo: gitpython.Repo, outcome: Outcome, hook: Callable[[], None]
+    repo: git.Repo, outcome: Outcome, hook: Callable[[], None]
 ) -> tuple[Outcome, BaseException | None]:
     """Run ``hook``: the outcome then knows what it changed, also when it failed."""
     untracked = set(git.untracked_files(repo))

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import scaffold, targets
-from .auto import AUTO
+from . import targets, triggers
 from .version import PARTS
 
 JSON_COMMANDS = ("version", "bump", "status", "ship")
@@ -76,6 +75,8 @@ class _Parser(argparse.ArgumentParser):
 def part_or_version(text: str) -> str:
     """A ``--part`` value: a part name or an explicit PEP 440 version (compared when shipping)."""
     from packaging.version import InvalidVersion, Version
+
+    from .auto import AUTO
 
     names = (*PARTS, AUTO)
     if text in names:
@@ -236,8 +237,8 @@ def _add_init(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--trigger",
-        choices=scaffold.TRIGGERS,
-        default=scaffold.DEFAULT_TRIGGER,
+        choices=triggers.TRIGGERS,
+        default=triggers.DEFAULT_TRIGGER,
         help="what starts a release: a pushed v* tag (default), every merge to main, "
         "a merge into the deploy branch, a published GitHub Release, or testpypi "
         "(every push to the release branch: X.Y.Z.devN to TestPyPI; v* tags: PyPI)",

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -35,12 +34,10 @@ from . import (
     index,
     preflight,
     project,
-    publish,
 )
 from . import changelog as changelog_mod
 from . import retry as retry_mod
 from . import settings as settings_mod
-from . import verify as verify_mod
 from .config import Config
 from .errors import Interrupted, ReleaseError, StepError, UsageError
 from .fragments import preflight_checks as towncrier_checks
@@ -50,9 +47,6 @@ from .settings import Settings
 from .targets import Target
 from .unreleased import resolve as resolve_part
 from .version import check_publishable, greatest_tag, next_version
-
-if TYPE_CHECKING:
-    import git as gitpython
 
 
 @dataclass(frozen=True)
@@ -105,7 +99,7 @@ class Survey:
         return preflight.failures(self.checks)
 
 
-def _remote_of(repo: gitpython.Repo, branch: str) -> tuple[str | None, str | None]:
+def _remote_of(repo: git.Repo, branch: str) -> tuple[str | None, str | None]:
     up = git.upstream(repo, branch)
     if up is not None:
         return up
@@ -339,9 +333,7 @@ def survey(
     )
 
 
-def _released_below(
-    repo: gitpython.Repo, config: Config, current: Version, head: str
-) -> Version | None:
+def _released_below(repo: git.Repo, config: Config, current: Version, head: str) -> Version | None:
     """The release whose tagged commit is HEAD's parent, when HEAD moved to its .dev0 version."""
     parent = git.first_parent(repo, head)
     if parent is None:
@@ -662,12 +654,16 @@ def ship(
         uploading = True
         reporter.start("upload", f"to {s.target.upload_url}")
         with contextlib.redirect_stdout(reporter.stream):  # twine prints its own progress
+            from . import publish  # twine and requests: loaded only when uploading
+
             published = publish.publish(files, s.target, settings.upload_backoff, _indent(reporter))
         n = sum(1 for _, o in published.outcomes if o == "uploaded")
         reporter.finish("ok", f"{n} uploaded, {len(published.outcomes) - n} already there")
 
         step = "verify"
         reporter.start("verify", f"install {s.name}=={version} from {s.target.index_url}")
+        from . import verify as verify_mod  # packaging.requirements: only when verifying
+
         verified = verify_mod.verify(
             s.target.index_url,
             s.name,
@@ -809,7 +805,7 @@ def _interrupted(step: str, uploading: bool, options: Options) -> Interrupted:
 
 
 def _push_outcome(
-    repo: gitpython.Repo,
+    repo: git.Repo,
     remote: str,
     tag: str,
     commit: str | None,

@@ -11,18 +11,15 @@ import ast
 import fnmatch
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from .errors import UsageError
 from .fsutil import write_atomic
+from .triggers import DEFAULT_TRIGGER, TRIGGERS
 from .version import next_version
 
-TRIGGERS = ("tag", "main", "deploy", "release", "testpypi")
-DEFAULT_TRIGGER = "tag"
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 """The Python versions the generated CI picks from (the oldest and newest requires-python allows)."""
 
@@ -60,6 +57,8 @@ PUBLISHES = re.compile(
 
 
 def _template(*parts: str) -> str:
+    from importlib import resources  # every command builds the parser, which imports us
+
     return resources.files("release").joinpath("templates", *parts).read_text(encoding="utf-8")
 
 
@@ -94,6 +93,8 @@ class Project:
 
 def supported_pythons(requires: str | None) -> tuple[str, ...]:
     """The versions of PYTHONS that ``requires-python`` allows (any of their patch releases)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         spec = SpecifierSet(requires or "")
     except InvalidSpecifier:
