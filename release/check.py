@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
-import os
+import io
+import logging
 import re
-import sys
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -13,10 +14,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from . import proc
 from .errors import StepError
 from .index import artifact_id, normalize
-from .secrets import scrubbed_env
 
 
 @dataclass(frozen=True)
@@ -101,23 +100,39 @@ def plain(text: str) -> str:
     return "\n".join(line.rstrip() for line in _ANSI.sub("", text).splitlines())
 
 
+class _Findings(logging.Handler):
+    """Collects what twine's check logs: each warning or error, its first line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.found.append(f"{record.levelname} {record.getMessage().splitlines()[0]}")
+
+
 def twine_check(paths: list[Path]) -> str | None:
-    """Run ``twine check --strict``; its output when it fails, else None."""
-    env = {
-        **scrubbed_env(os.environ),
-        # rich honours these: no colour, and no wrapping of long lines at 80 columns
-        "NO_COLOR": "1",
-        "TERM": "dumb",
-        "COLUMNS": "1000",
-    }
-    env.pop("FORCE_COLOR", None)
-    done = proc.run(
-        [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
-        env=env,
-    )
-    if done.returncode == 0:
+    """Run ``twine check --strict``; its findings when it fails, else None.
+
+    In this process, not as ``python -m twine``: a second interpreter loading twine again
+    cost more than the check itself, and ship loads twine anyway to upload.
+    """
+    from twine.commands import check as twine_commands_check
+
+    logger = logging.getLogger(twine_commands_check.__name__)
+    findings, propagate = _Findings(), logger.propagate
+    logger.addHandler(findings)
+    logger.propagate = False  # not also to the root logger's last-resort stderr handler
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):  # twine's "Checking ...: PASSED" lines
+            failed = twine_commands_check.check([str(p) for p in paths], strict=True)
+    finally:
+        logger.removeHandler(findings)
+        logger.propagate = propagate
+    if not failed:
         return None
-    return summary(plain(done.stdout + done.stderr))
+    return summary(plain("\n".join(findings.found) or printed.getvalue()))
 
 
 def summary(output: str) -> str:
