@@ -139,36 +139,10 @@ def plan(
         if refused is not None:
             raise refused
         consumed = tuple(fragments.listing(setup))
-    # towncrier owns the changelog of a towncrier project: no Keep a Changelog rotation
-    log = changelog.find(config.project, config.changelog) if setup is None else None
-    note = None
-    if log is not None:
-        if not log.is_file():
-            raise SourceError(
-                f"changelog {config.changelog} is configured but does not exist",
-                hint="create it, or remove [tool.release] changelog",
-            )
-        text = sources.read_text(log)
-        if changelog.has_version(text, new):
-            # written by hand before the release (a common practice): it is the release's
-            # notes, as long as nothing else waits under [Unreleased]
-            if changelog.unreleased(text):
-                raise SourceError(
-                    f"{log.name} already has a section for {new}, and [Unreleased] is not empty",
-                    hint=f"move the [Unreleased] entries into the {new} section, then run again",
-                )
-            note = f"{log.name} already has a section for {new}: kept as its notes"
-            log = None
-        elif changelog.has_unreleased(text):
-            date = (today or datetime.date.today()).isoformat()
-            rotated = changelog.rotate(text, new, date, config.tag(new))
-            real = sources.real_path(log, sources.boundary(config.project), "changelog")
-            files[real] = rotated.text.encode("utf-8")
-        else:
-            note = f"{log.name} has no '## [Unreleased]' section; left as it is"
-            log = None
-    tag_name = config.tag(new) if tag else None
     date = (today or datetime.date.today()).isoformat()
+    # towncrier owns the changelog of a towncrier project: no Keep a Changelog rotation
+    log, note = _rotation(config, new, date, files) if setup is None else (None, None)
+    tag_name = config.tag(new) if tag else None
     return BumpPlan(
         root=config.project,
         current=state.current,
@@ -186,6 +160,44 @@ def plan(
         date=date,
         git_hooks=config.git_hooks,
     )
+
+
+def _rotation(
+    config: Config, new: str, date: str, files: dict[Path, bytes]
+) -> tuple[Path | None, str | None]:
+    """The changelog whose [Unreleased] becomes ``new`` (its bytes join ``files``), or a note.
+
+    - none found: nothing, no note;
+    - configured but missing: refused;
+    - a ``new`` section and an empty [Unreleased]: kept as the release's notes (a note);
+    - a ``new`` section and entries under [Unreleased]: refused;
+    - an [Unreleased] section: rotated to ``new``;
+    - neither: left as it is (a note).
+    """
+    log = changelog.find(config.project, config.changelog)
+    if log is None:
+        return None, None
+    if not log.is_file():
+        raise SourceError(
+            f"changelog {config.changelog} is configured but does not exist",
+            hint="create it, or remove [tool.release] changelog",
+        )
+    text = sources.read_text(log)
+    if changelog.has_version(text, new):
+        # written by hand before the release (a common practice): it is the release's
+        # notes, as long as nothing else waits under [Unreleased]
+        if changelog.unreleased(text):
+            raise SourceError(
+                f"{log.name} already has a section for {new}, and [Unreleased] is not empty",
+                hint=f"move the [Unreleased] entries into the {new} section, then run again",
+            )
+        return None, f"{log.name} already has a section for {new}: kept as its notes"
+    if not changelog.has_unreleased(text):
+        return None, f"{log.name} has no '## [Unreleased]' section; left as it is"
+    rotated = changelog.rotate(text, new, date, config.tag(new))
+    real = sources.real_path(log, sources.boundary(config.project), "changelog")
+    files[real] = rotated.text.encode("utf-8")
+    return log, None
 
 
 def dev_plan(state: State, target: Version) -> BumpPlan:
