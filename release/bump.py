@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -15,6 +15,9 @@ from .config import Config
 from .errors import SourceError, UsageError
 from .fsutil import write_atomic
 from .version import next_version
+
+if TYPE_CHECKING:
+    import datetime
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,18 @@ class BumpPlan:
             lines.append(f"no tag: add --tag to make {self.target} the version")
         return lines
 
+    def report(self, *, done: bool) -> list[str]:
+        """The plan's lines as a dry run (``would``) or a real run (``did``) reports them."""
+        verb = "did" if done else "would"
+        return [
+            line if done and line.startswith(_NOTES) else f"{verb} {line}"
+            for line in self.describe()
+        ]
+
+
+_NOTES = ("no tag:", "version comes")
+"""Lines of ``describe`` that say how things are, not an action."""
+
 
 def commit_message(current: Version, target: Version) -> str:
     """The release commit's message."""
@@ -139,7 +154,11 @@ def plan(
         if refused is not None:
             raise refused
         consumed = tuple(fragments.listing(setup))
-    date = (today or datetime.date.today()).isoformat()
+    if today is None:
+        import datetime  # only here: most commands never need today's date
+
+        today = datetime.date.today()
+    date = today.isoformat()
     # towncrier owns the changelog of a towncrier project: no Keep a Changelog rotation
     log, note = _rotation(config, new, date, files) if setup is None else (None, None)
     tag_name = config.tag(new) if tag else None
@@ -251,6 +270,19 @@ def check_git(plan: BumpPlan) -> None:
                     f"HEAD already carries the release tag {latest[1]}",
                     hint="commit the next change first; one commit gets one release tag",
                 )
+
+
+def check_dry_run(plan: BumpPlan) -> None:
+    """Refuse in a dry run what the real run would refuse before changing anything."""
+    from .preflight import unwritable_files
+
+    check_git(plan)
+    problem = unwritable_files(plan.files)  # what the atomic write would refuse
+    if problem:
+        raise UsageError(
+            f"{problem} (no file was changed)",
+            hint="make the files writable (chmod u+w) or remove them from the version sources",
+        )
 
 
 def _towncrier_paths(plan: BumpPlan) -> list[Path]:

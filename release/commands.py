@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import config, report
@@ -74,24 +73,14 @@ def _cmd_bump(args: argparse.Namespace) -> int:
     if args.json:
         return _bump_json(args, cfg, plan, decision.reason)
     if args.dry_run:
-        bump.check_git(plan)
-        _require_writable(plan.files)  # what the real run's atomic write would refuse
-        print(f"{plan.current} -> {plan.target}")
-        if decision.reason:
-            print(f"  auto: {decision.reason}")
-        for line in plan.describe():
-            print(f"  would {line}")
-        return 0
-    outcome = bump.execute(plan)
+        bump.check_dry_run(plan)
+    outcome = None if args.dry_run else bump.execute(plan)
     print(f"{plan.current} -> {plan.target}")
     if decision.reason:
         print(f"  auto: {decision.reason}")
-    for line in plan.describe():
-        if line.startswith("no tag:") or line.startswith("version comes"):
-            print(f"  {line}")
-        else:
-            print(f"  did {line}")
-    if outcome.commit:
+    for line in plan.report(done=outcome is not None):
+        print(f"  {line}")
+    if outcome is not None and outcome.commit:
         print(f"  commit {outcome.commit[:12]}")
     return 0
 
@@ -110,23 +99,11 @@ def _bump_json(
     doc["auto"] = reason or None
     doc["commit"] = None
     if args.dry_run:
-        bump.check_git(plan)
-        _require_writable(plan.files)
+        bump.check_dry_run(plan)
         return 0
     outcome = bump.execute(plan)
     doc["commit"] = outcome.commit
     return 0
-
-
-def _require_writable(paths: Iterable[Path]) -> None:
-    from .preflight import unwritable_files
-
-    problem = unwritable_files(paths)
-    if problem:
-        raise UsageError(
-            f"{problem} (no file was changed)",
-            hint="make the files writable (chmod u+w) or remove them from the version sources",
-        )
 
 
 def _cmd_github_release(args: argparse.Namespace) -> int:
