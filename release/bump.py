@@ -13,7 +13,7 @@ from packaging.version import Version
 from . import changelog, fragments, git, sources
 from .config import Config
 from .errors import SourceError, UsageError
-from .fsutil import write_atomic
+from .fsutil import unwritable_files, write_atomic
 from .version import next_version
 
 if TYPE_CHECKING:
@@ -274,8 +274,6 @@ def check_git(plan: BumpPlan) -> None:
 
 def check_dry_run(plan: BumpPlan) -> None:
     """Refuse in a dry run what the real run would refuse before changing anything."""
-    from .preflight import unwritable_files
-
     check_git(plan)
     problem = unwritable_files(plan.files)  # what the atomic write would refuse
     if problem:
