@@ -44,14 +44,23 @@ def config_value(repo: Repo, key: str) -> str:
         return ""
 
 
+def _user_config(repo: Repo) -> dict[str, str]:
+    """``user.name`` and ``user.email`` as git resolves them, in one git (the last one wins)."""
+    try:
+        out = repo.git("config", "--get-regexp", r"^user\.(name|email)$")
+    except GitFailed:
+        return {}  # neither is set
+    return dict(line.partition(" ")[::2] for line in out.splitlines())
+
+
 def identity(repo: Repo) -> tuple[str, str]:
     """The committer's name and email: the environment first, then git's configuration."""
-    name = os.environ.get("GIT_COMMITTER_NAME") or config_value(repo, "user.name")
-    email = (
-        os.environ.get("GIT_COMMITTER_EMAIL")
-        or config_value(repo, "user.email")
-        or os.environ.get("EMAIL", "")
-    )
+    name = os.environ.get("GIT_COMMITTER_NAME", "")
+    email = os.environ.get("GIT_COMMITTER_EMAIL", "")
+    if not (name and email):
+        found = _user_config(repo)
+        name = name or found.get("user.name", "")
+        email = email or found.get("user.email", "") or os.environ.get("EMAIL", "")
     return name.strip(), email.strip()
 
 
