@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from . import changelog, fragments, git, sources
+from .bumpundo import rollback as rollback  # bump.rollback, as callers know it
 from .config import Config
 from .errors import SourceError, UsageError
-from .fsutil import write_atomic
+from .fsutil import unwritable_files, write_atomic
 from .version import next_version
 
 if TYPE_CHECKING:
-    import git as gitpython
+    import datetime
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,18 @@ class BumpPlan:
             lines.append(f"no tag: add --tag to make {self.target} the version")
         return lines
 
+    def report(self, *, done: bool) -> list[str]:
+        """The plan's lines as a dry run (``would``) or a real run (``did``) reports them."""
+        verb = "did" if done else "would"
+        return [
+            line if done and line.startswith(_NOTES) else f"{verb} {line}"
+            for line in self.describe()
+        ]
+
+
+_NOTES = ("no tag:", "version comes")
+"""Lines of ``describe`` that say how things are, not an action."""
+
 
 def commit_message(current: Version, target: Version) -> str:
     """The release commit's message."""
@@ -142,36 +155,14 @@ def plan(
         if refused is not None:
             raise refused
         consumed = tuple(fragments.listing(setup))
+    if today is None:
+        import datetime  # only here: most commands never need today's date
+
+        today = datetime.date.today()
+    date = today.isoformat()
     # towncrier owns the changelog of a towncrier project: no Keep a Changelog rotation
-    log = changelog.find(config.project, config.changelog) if setup is None else None
-    note = None
-    if log is not None:
-        if not log.is_file():
-            raise SourceError(
-                f"changelog {config.changelog} is configured but does not exist",
-                hint="create it, or remove [tool.release] changelog",
-            )
-        text = sources.read_text(log)
-        if changelog.has_version(text, new):
-            # written by hand before the release (a common practice): it is the release's
-            # notes, as long as nothing else waits under [Unreleased]
-            if changelog.unreleased(text):
-                raise SourceError(
-                    f"{log.name} already has a section for {new}, and [Unreleased] is not empty",
-                    hint=f"move the [Unreleased] entries into the {new} section, then run again",
-                )
-            note = f"{log.name} already has a section for {new}: kept as its notes"
-            log = None
-        elif changelog.has_unreleased(text):
-            date = (today or datetime.date.today()).isoformat()
-            rotated = changelog.rotate(text, new, date, config.tag(new))
-            real = sources.real_path(log, sources.boundary(config.project), "changelog")
-            files[real] = rotated.text.encode("utf-8")
-        else:
-            note = f"{log.name} has no '## [Unreleased]' section; left as it is"
-            log = None
+    log, note = _rotation(config, new, date, files) if setup is None else (None, None)
     tag_name = config.tag(new) if tag else None
-    date = (today or datetime.date.today()).isoformat()
     return BumpPlan(
         root=config.project,
         current=state.current,
@@ -189,6 +180,44 @@ def plan(
         date=date,
         git_hooks=config.git_hooks,
     )
+
+
+def _rotation(
+    config: Config, new: str, date: str, files: dict[Path, bytes]
+) -> tuple[Path | None, str | None]:
+    """The changelog whose [Unreleased] becomes ``new`` (its bytes join ``files``), or a note.
+
+    - none found: nothing, no note;
+    - configured but missing: refused;
+    - a ``new`` section and an empty [Unreleased]: kept as the release's notes (a note);
+    - a ``new`` section and entries under [Unreleased]: refused;
+    - an [Unreleased] section: rotated to ``new``;
+    - neither: left as it is (a note).
+    """
+    log = changelog.find(config.project, config.changelog)
+    if log is None:
+        return None, None
+    if not log.is_file():
+        raise SourceError(
+            f"changelog {config.changelog} is configured but does not exist",
+            hint="create it, or remove [tool.release] changelog",
+        )
+    text = sources.read_text(log)
+    if changelog.has_version(text, new):
+        # written by hand before the release (a common practice): it is the release's
+        # notes, as long as nothing else waits under [Unreleased]
+        if changelog.unreleased(text):
+            raise SourceError(
+                f"{log.name} already has a section for {new}, and [Unreleased] is not empty",
+                hint=f"move the [Unreleased] entries into the {new} section, then run again",
+            )
+        return None, f"{log.name} already has a section for {new}: kept as its notes"
+    if not changelog.has_unreleased(text):
+        return None, f"{log.name} has no '## [Unreleased]' section; left as it is"
+    rotated = changelog.rotate(text, new, date, config.tag(new))
+    real = sources.real_path(log, sources.boundary(config.project), "changelog")
+    files[real] = rotated.text.encode("utf-8")
+    return log, None
 
 
 def dev_plan(state: State, target: Version) -> BumpPlan:
@@ -242,6 +271,17 @@ def check_git(plan: BumpPlan) -> None:
                     f"HEAD already carries the release tag {latest[1]}",
                     hint="commit the next change first; one commit gets one release tag",
                 )
+
+
+def check_dry_run(plan: BumpPlan) -> None:
+    """Refuse in a dry run what the real run would refuse before changing anything."""
+    check_git(plan)
+    problem = unwritable_files(plan.files)  # what the atomic write would refuse
+    if problem:
+        raise UsageError(
+            f"{problem} (no file was changed)",
+            hint="make the files writable (chmod u+w) or remove them from the version sources",
+        )
 
 
 def _towncrier_paths(plan: BumpPlan) -> list[Path]:
@@ -311,7 +351,7 @@ def execute(
 
 
 def _run_hook(
-    repo: gitpython.Repo, outcome: Outcome, hook: Callable[[], None]
+    repo: git.Repo, outcome: Outcome, hook: Callable[[], None]
 ) -> tuple[Outcome, BaseException | None]:
     """Run ``hook``: the outcome then knows what it changed, also when it failed."""
     untracked = set(git.untracked_files(repo))
@@ -347,54 +387,3 @@ def _run_towncrier(plan: BumpPlan, outcome: Outcome, environ: Mapping[str, str] 
     except BaseException:
         rollback(outcome)
         raise
-
-
-def rollback(outcome: Outcome) -> list[Path]:
-    """Undo a bump: delete its tag, drop its commit, and put back every file's bytes.
-
-    Only what this run wrote is undone: a file whose bytes are no longer the ones it wrote,
-    or a tag that no longer points at its commit, was changed by someone else and is left
-    alone. Returns the files left alone.
-    """
-    plan = outcome.plan
-    repo = git.open_repo(plan.root) if (outcome.commit or outcome.tagged) else None
-    if repo is not None and outcome.tagged and plan.tag and git.tag_exists(repo, plan.tag):
-        at = git.tag_commit(repo, plan.tag)
-        if outcome.commit is None or at == outcome.commit:
-            git.delete_tag(repo, plan.tag)
-    if repo is not None and outcome.commit is not None:
-        git.undo_commit(repo, outcome.commit)
-    mine = {p: b for p, b in outcome.originals.items() if _holds(p, plan.files.get(p))}
-    if mine:
-        write_atomic(mine)
-        if plan.commit:
-            git.restore_index(git.open_repo(plan.root), mine)
-    _undo_hook(outcome)
-    if outcome.news is not None:
-        # towncrier staged its changes (git rm, git add) even when nothing was committed
-        fragments.restore(outcome.news)
-        git.restore_index(git.open_repo(plan.root), outcome.news.paths)
-    return sorted(set(outcome.originals) - set(mine))
-
-
-def _undo_hook(outcome: Outcome) -> None:
-    """Put back the tracked files the before-commit hook changed; remove those it created."""
-    for path in outcome.hook_created:
-        path.unlink(missing_ok=True)
-    if not outcome.hook_originals:
-        return
-    back = {p: b for p, b in outcome.hook_originals.items() if b is not None}
-    if back:
-        write_atomic(back)
-    for path, data in outcome.hook_originals.items():
-        if data is None:
-            path.unlink(missing_ok=True)
-    git.restore_index(git.open_repo(outcome.plan.root), outcome.hook_originals)
-
-
-def _holds(path: Path, written: bytes | None) -> bool:
-    """Whether ``path`` still holds the bytes this run wrote to it."""
-    try:
-        return written is not None and path.read_bytes() == written
-    except OSError:
-        return False

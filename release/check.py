@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
+import io
+import logging
 import re
-import sys
 import tarfile
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from . import proc
 from .dists import artifact_id, normalize
 from .errors import StepError
-from .secrets import child_env
 
 
 @dataclass(frozen=True)
@@ -101,23 +100,39 @@ def plain(text: str) -> str:
     return "\n".join(line.rstrip() for line in _ANSI.sub("", text).splitlines())
 
 
-def twine_check(paths: list[Path], environ: Mapping[str, str] | None = None) -> str | None:
-    """Run ``twine check --strict`` (in ``environ`` without secrets); its output when it fails."""
-    env = {
-        **child_env(environ),
-        # rich honours these: no colour, and no wrapping of long lines at 80 columns
-        "NO_COLOR": "1",
-        "TERM": "dumb",
-        "COLUMNS": "1000",
-    }
-    env.pop("FORCE_COLOR", None)
-    done = proc.run(
-        [sys.executable, "-m", "twine", "--no-color", "check", "--strict", *map(str, paths)],
-        env=env,
-    )
-    if done.returncode == 0:
+class _Findings(logging.Handler):
+    """Collects what twine's check logs: each warning or error, its first line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.found.append(f"{record.levelname} {record.getMessage().splitlines()[0]}")
+
+
+def twine_check(paths: list[Path]) -> str | None:
+    """Run ``twine check --strict``; its findings when it fails, else None.
+
+    In this process, not as ``python -m twine``: a second interpreter loading twine again
+    cost more than the check itself, and ship loads twine anyway to upload.
+    """
+    from twine.commands import check as twine_commands_check
+
+    logger = logging.getLogger(twine_commands_check.__name__)
+    findings, propagate = _Findings(), logger.propagate
+    logger.addHandler(findings)
+    logger.propagate = False  # not also to the root logger's last-resort stderr handler
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):  # twine's "Checking ...: PASSED" lines
+            failed = twine_commands_check.check([str(p) for p in paths], strict=True)
+    finally:
+        logger.removeHandler(findings)
+        logger.propagate = propagate
+    if not failed:
         return None
-    return summary(plain(done.stdout + done.stderr))
+    return summary(plain("\n".join(findings.found) or printed.getvalue()))
 
 
 def summary(output: str) -> str:
@@ -155,13 +170,11 @@ def check(
     name: str,
     version: Version,
     extra: list[str] | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
 ) -> None:
     """Raise a StepError listing every problem with ``paths`` as release ``name`` ``version``."""
     found = [read_metadata(p) for p in paths]
     issues = list(extra or []) + problems(found, name, version)
-    twine = twine_check(paths, environ)
+    twine = twine_check(paths)
     if twine is not None:
         issues.append("twine check --strict: " + twine)
     if len(issues) == 1:

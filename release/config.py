@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import shlex
@@ -122,6 +121,8 @@ def declared_name(project: Path, pyproject: dict[str, Any]) -> str | None:
             return name.strip()
     cfg = project / "setup.cfg"
     if cfg.is_file():
+        import configparser  # only for a setup.cfg project: every command loads this module
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(cfg, encoding="utf-8")

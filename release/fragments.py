@@ -15,13 +15,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import ConfigError, StepError, UsageError
 from .fsutil import write_new
-from .preflight import Check
 from .secrets import child_env
+
+if TYPE_CHECKING:
+    from .preflight import Check
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -243,6 +245,8 @@ def build(setup: Setup, version: str, date: str, environ: Mapping[str, str] | No
 
 def preflight_checks(config: Config) -> list[Check]:
     """A towncrier project needs towncrier installed, and fragments it will consume."""
+    from .preflight import Check
+
     try:
         setup = find(config.project, config.pyproject)
         if setup is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import SourceError
@@ -41,6 +41,12 @@ def _write_temp(path: Path, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def unwritable_files(paths: Iterable[Path]) -> str | None:
+    """Why the bump could not rewrite ``paths`` (read-only, missing), or None when it could."""
+    problems = [f"{p.name} {why}" for p in paths if (why := unwritable(p)) is not None]
+    return "cannot rewrite " + "; ".join(problems) if problems else None
 
 
 def write_atomic(files: Mapping[Path, bytes]) -> None:

@@ -1,105 +1,70 @@
-"""Everything git, through GitPython; callers never see a raw GitCommandError."""
+"""Everything git, through plain ``git`` commands; callers never see a raw git failure.
+
+The repository handle and the way each command runs (without secrets in its environment)
+are in ``gitrepo``; this module is what releasekit asks of git.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import git
-import git.cmd
-import git.index.fun
-from packaging.version import Version
+from typing import TYPE_CHECKING
 
 from .errors import GitError, UsageError
-from .secrets import scrubbed_env
+from .gitrepo import GitFailed, Repo, open_repo
+from .gitrepo import find as _find
+from .gitrepo import wrapped as _wrapped
 from .version import greatest_tag
 
+if TYPE_CHECKING:
+    from packaging.version import Version
 
-def _scrubbing(popen: Any) -> Any:
-    """``popen`` with upload credentials and tokens taken out of the child's environment."""
-    if getattr(popen, "releasekit_scrubbed", False):
-        return popen
-
-    def start(*args: Any, env: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
-        return popen(*args, env=scrubbed_env(os.environ if env is None else env), **kwargs)
-
-    start.releasekit_scrubbed = True  # type: ignore[attr-defined]
-    return start
-
-
-# GitPython builds every child's environment from a copy of os.environ and only adds to it,
-# so neither Git.update_environment nor a per-call env can remove a variable. Every git it
-# starts (and so every hook that git runs: post-commit despite --no-verify,
-# reference-transaction, pre-push, the remote's receive hooks) goes through safer_popen, so
-# that one function is wrapped, once, for every repository, clone and persistent cat-file.
-_POPEN = "safer_popen"
-for _module in (git.cmd, git.index.fun):
-    _popen = getattr(_module, _POPEN, None)
-    if not callable(_popen):  # pragma: no cover - only if GitPython renames it
-        raise ImportError(f"{_module.__name__}.{_POPEN} is gone: cannot keep secrets out of git")
-    setattr(_module, _POPEN, _scrubbing(_popen))
-
-
-@contextmanager
-def _wrapped(action: str) -> Iterator[None]:
-    try:
-        yield
-    except git.GitCommandError as exc:
-        detail = (exc.stderr or exc.stdout or str(exc)).strip().replace("\n", " ")
-        detail = detail.removeprefix("stderr:").strip().strip("'").strip()
-        raise GitError(f"git could not {action}: {detail}") from None
-
-
-def open_repo(path: Path) -> git.Repo:
-    """The repository that holds ``path``; exit 2 when there is none."""
-    try:
-        return git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
-            f"{path} is not inside a git repository",
-            hint="run git init and commit the project first",
-        ) from None
+__all__ = ["Repo", "open_repo"]
 
 
 def find_root(path: Path) -> Path | None:
     """The work tree's top directory of the repository that holds ``path``, or None."""
-    try:
-        top = git.Repo(path, search_parent_directories=True).working_tree_dir
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    return Path(top) if top else None
+    repo = _find(path)
+    return repo.top if repo is not None else None
 
 
-def root(repo: git.Repo) -> Path:
+def root(repo: Repo) -> Path:
     """The work tree's top directory."""
-    assert repo.working_tree_dir is not None
-    return Path(repo.working_tree_dir)
+    assert repo.top is not None
+    return repo.top
 
 
-def config_value(repo: git.Repo, key: str) -> str:
+def config_value(repo: Repo, key: str) -> str:
     """``git config --get KEY`` as git itself resolves it (GIT_CONFIG_GLOBAL, -c, includes)."""
     try:
-        return str(repo.git.config("--get", key)).strip()
-    except git.GitCommandError:
+        return repo.git("config", "--get", key).strip()
+    except GitFailed:
         return ""
 
 
-def identity(repo: git.Repo) -> tuple[str, str]:
+def _user_config(repo: Repo) -> dict[str, str]:
+    """``user.name`` and ``user.email`` as git resolves them, in one git (the last one wins)."""
+    try:
+        out = repo.git("config", "--get-regexp", r"^user\.(name|email)$")
+    except GitFailed:
+        return {}  # neither is set
+    return dict(line.partition(" ")[::2] for line in out.splitlines())
+
+
+def identity(repo: Repo) -> tuple[str, str]:
     """The committer's name and email: the environment first, then git's configuration."""
-    name = os.environ.get("GIT_COMMITTER_NAME") or config_value(repo, "user.name")
-    email = (
-        os.environ.get("GIT_COMMITTER_EMAIL")
-        or config_value(repo, "user.email")
-        or os.environ.get("EMAIL", "")
-    )
+    name = os.environ.get("GIT_COMMITTER_NAME", "")
+    email = os.environ.get("GIT_COMMITTER_EMAIL", "")
+    if not (name and email):
+        found = _user_config(repo)
+        name = name or found.get("user.name", "")
+        email = email or found.get("user.email", "") or os.environ.get("EMAIL", "")
     return name.strip(), email.strip()
 
 
-def identity_problem(repo: git.Repo) -> str | None:
+def identity_problem(repo: Repo) -> str | None:
     """Why git cannot name the author of a commit or tag, or None when it can."""
     name, email = identity(repo)
     missing = [k for k, v in (("user.name", name), ("user.email", email)) if not v]
@@ -108,7 +73,7 @@ def identity_problem(repo: git.Repo) -> str | None:
     return None
 
 
-def require_identity(repo: git.Repo) -> None:
+def require_identity(repo: Repo) -> None:
     """Refuse to commit or tag without a configured identity (annotated tags need one)."""
     problem = identity_problem(repo)
     if problem:
@@ -118,12 +83,12 @@ def require_identity(repo: git.Repo) -> None:
         )
 
 
-def tag_exists(repo: git.Repo, name: str) -> bool:
+def tag_exists(repo: Repo, name: str) -> bool:
     """Whether a local tag called ``name`` exists."""
-    return f"refs/tags/{name}" in {ref.path for ref in repo.tags}
+    return repo.succeeds("show-ref", "--verify", "--quiet", f"refs/tags/{name}")
 
 
-def relative(repo: git.Repo, path: Path) -> str:
+def relative(repo: Repo, path: Path) -> str:
     """``path`` as git names it: relative to the work tree, with ``/`` on every platform."""
     top = root(repo).resolve()
     try:
@@ -135,15 +100,15 @@ def relative(repo: git.Repo, path: Path) -> str:
         ) from None
 
 
-def _pathspecs(repo: git.Repo, paths: Iterable[Path]) -> list[str]:
+def _pathspecs(repo: Repo, paths: Iterable[Path]) -> list[str]:
     # literal: a name with *, ? or [ in it means that file, not a pattern
     return [":(literal)" + relative(repo, p) for p in paths]
 
 
-def _status(repo: git.Repo, *args: str) -> list[str]:
+def _status(repo: Repo, *args: str) -> list[str]:
     """Every path ``git status --porcelain -z`` names (both names of a rename), as git spells it."""
     with _wrapped("read the status"):
-        out = repo.git.status("--porcelain", "-z", *args, stdout_as_string=False)
+        out = repo.git_bytes("status", "--porcelain", "-z", *args)
     # -z: no octal quoting of non-ASCII names; fsdecode keeps even non-UTF-8 names intact
     fields = os.fsdecode(out).split("\0")
     paths: list[str] = []
@@ -160,7 +125,7 @@ def _status(repo: git.Repo, *args: str) -> list[str]:
     return paths
 
 
-def changed_paths(repo: git.Repo, paths: Iterable[Path]) -> list[Path]:
+def changed_paths(repo: Repo, paths: Iterable[Path]) -> list[Path]:
     """Those of ``paths`` that are untracked, or differ from HEAD in the index or work tree."""
     paths = list(paths)
     if not paths:
@@ -169,9 +134,7 @@ def changed_paths(repo: git.Repo, paths: Iterable[Path]) -> list[Path]:
     return [p for p in paths if relative(repo, p) in dirty]
 
 
-def commit_paths(
-    repo: git.Repo, paths: Iterable[Path], message: str, *, verify: bool = True
-) -> str:
+def commit_paths(repo: Repo, paths: Iterable[Path], message: str, *, verify: bool = True) -> str:
     """Commit exactly ``paths`` (whatever else is staged stays staged); returns the SHA.
 
     ``verify`` runs the repository's pre-commit and commit-msg hooks, as a plain
@@ -179,61 +142,59 @@ def commit_paths(
     """
     specs = _pathspecs(repo, paths)
     with _wrapped("commit"):
-        repo.git.commit(
-            "--only", *(() if verify else ("--no-verify",)), "-m", message, "--", *specs
+        repo.git(
+            "commit", "--only", *(() if verify else ("--no-verify",)), "-m", message, "--", *specs
         )
-    return repo.head.commit.hexsha
+    return head_sha(repo)
 
 
-def changed_tracked(repo: git.Repo) -> list[str]:
+def changed_tracked(repo: Repo) -> list[str]:
     """Tracked paths modified, deleted or staged since HEAD, relative to the top."""
     return _status(repo, "--untracked-files=no")
 
 
-def head_bytes(repo: git.Repo, rel: str) -> bytes | None:
+def head_bytes(repo: Repo, rel: str) -> bytes | None:
     """The bytes of ``rel`` (relative to the top) in HEAD's tree, or None when it has none."""
     try:
-        blob = repo.head.commit.tree / rel
-    except KeyError:
+        return repo.git_bytes("cat-file", "blob", f"HEAD:{rel}")
+    except GitFailed:
         return None
-    data: bytes = blob.data_stream.read()
-    return data
 
 
-def create_tag(repo: git.Repo, name: str, message: str) -> None:
+def create_tag(repo: Repo, name: str, message: str) -> None:
     """Create the annotated tag ``name`` at HEAD."""
     with _wrapped(f"create tag {name}"):
-        repo.git.tag("-a", name, "-m", message)
+        repo.git("tag", "-a", name, "-m", message)
 
 
-def delete_tag(repo: git.Repo, name: str) -> None:
+def delete_tag(repo: Repo, name: str) -> None:
     """Delete the local tag ``name``."""
     with _wrapped(f"delete tag {name}"):
-        repo.git.tag("-d", name)
+        repo.git("tag", "-d", name)
 
 
-def undo_commit(repo: git.Repo, sha: str) -> None:
+def undo_commit(repo: Repo, sha: str) -> None:
     """Move the branch back past commit ``sha`` (HEAD), keeping the work tree."""
-    if repo.head.commit.hexsha != sha:
+    if head_sha(repo) != sha:
         raise GitError(f"HEAD moved away from {sha[:12]}; not undoing the commit")
     with _wrapped("undo the release commit"):
-        repo.git.reset("--soft", "HEAD~1")
+        repo.git("reset", "--soft", "HEAD~1")
 
 
-def restore_index(repo: git.Repo, paths: Iterable[Path]) -> None:
+def restore_index(repo: Repo, paths: Iterable[Path]) -> None:
     """Reset the index entries of ``paths`` to HEAD."""
     specs = _pathspecs(repo, paths)
     if specs:
         with _wrapped("reset the index"):
-            repo.git.reset("-q", "HEAD", "--", *specs)
+            repo.git("reset", "-q", "HEAD", "--", *specs)
 
 
-def latest_version_tag(repo: git.Repo, tag_format: str) -> tuple[Version, str] | None:
+def latest_version_tag(repo: Repo, tag_format: str) -> tuple[Version, str] | None:
     """The greatest version among the tags reachable from HEAD that match ``tag_format``."""
     with _wrapped("list tags"):
         try:
-            names = repo.git.tag("--merged", "HEAD").split()
-        except git.GitCommandError:
+            names = repo.git("tag", "--merged", "HEAD").split()
+        except GitFailed:
             if not repo.head.is_valid():
                 return None
             raise
@@ -246,14 +207,15 @@ def redact(text: str) -> str:
     return re.sub(r"(?<=://)[^/@\s]+@", "***@", text)
 
 
-def current_branch(repo: git.Repo) -> str | None:
+def current_branch(repo: Repo) -> str | None:
     """The checked-out branch, or None on a detached HEAD."""
-    if repo.head.is_detached:
+    try:
+        return repo.git("symbolic-ref", "--quiet", "--short", "HEAD").strip() or None
+    except GitFailed:
         return None
-    return str(repo.active_branch.name)
 
 
-def release_branch(repo: git.Repo, configured: str | None) -> str:
+def release_branch(repo: Repo, configured: str | None) -> str:
     """The configured release branch, else ``main`` when it exists, else ``master``."""
     if configured:
         return configured
@@ -263,48 +225,45 @@ def release_branch(repo: git.Repo, configured: str | None) -> str:
     return "master"
 
 
-def dirty_files(repo: git.Repo) -> list[str]:
+def dirty_files(repo: Repo) -> list[str]:
     """Modified, staged and untracked paths (ignored files excluded), relative to the top."""
     return _status(repo, "--untracked-files=all")
 
 
-def untracked_files(repo: git.Repo) -> list[str]:
+def untracked_files(repo: Repo) -> list[str]:
     """Untracked paths, not ignored, relative to the top of the work tree."""
     with _wrapped("list untracked files"):
-        out = str(repo.git.ls_files("--others", "--exclude-standard", "-z", "--full-name", ":/"))
+        out = repo.git("ls-files", "--others", "--exclude-standard", "-z", "--full-name", ":/")
     return [p for p in out.split("\0") if p]
 
 
-def head_sha(repo: git.Repo) -> str:
+def head_sha(repo: Repo) -> str:
     """The commit HEAD points at."""
-    return str(repo.head.commit.hexsha)
+    with _wrapped("read HEAD"):
+        return repo.git("rev-parse", "--verify", "HEAD^{commit}").strip()
 
 
-def tag_commit(repo: git.Repo, name: str) -> str | None:
+def tag_commit(repo: Repo, name: str) -> str | None:
     """The commit a local tag points at, or None."""
     try:
-        return str(repo.git.rev_parse(f"refs/tags/{name}^{{commit}}"))
-    except git.GitCommandError:
+        return repo.git("rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}").strip()
+    except GitFailed:
         return None
 
 
-def upstream(repo: git.Repo, branch: str) -> tuple[str, str] | None:
+def upstream(repo: Repo, branch: str) -> tuple[str, str] | None:
     """The (remote, remote branch) ``branch`` tracks, or None."""
-    reader = repo.config_reader()
-    section = f'branch "{branch}"'
-    if not reader.has_section(section):
-        return None
-    remote = reader.get_value(section, "remote", "")
-    merge = str(reader.get_value(section, "merge", ""))
+    remote = config_value(repo, f"branch.{branch}.remote")
+    merge = config_value(repo, f"branch.{branch}.merge")
     if not remote or not merge:
         return None
-    return str(remote), merge.removeprefix("refs/heads/")
+    return remote, merge.removeprefix("refs/heads/")
 
 
-def remote_refs(repo: git.Repo, remote: str, *patterns: str) -> dict[str, str]:
+def remote_refs(repo: Repo, remote: str, *patterns: str) -> dict[str, str]:
     """``git ls-remote``: the remote's refs (name -> SHA, tags peeled) without fetching."""
     with _wrapped(f"read the refs of remote {remote!r}"):
-        out = str(repo.git.ls_remote(remote, *patterns))
+        out = repo.git("ls-remote", remote, *patterns)
     refs: dict[str, str] = {}
     for line in out.splitlines():
         sha, _, name = line.partition("\t")
@@ -315,63 +274,63 @@ def remote_refs(repo: git.Repo, remote: str, *patterns: str) -> dict[str, str]:
     return refs
 
 
-def is_ancestor(repo: git.Repo, ancestor: str, descendant: str = "HEAD") -> bool:
+def is_ancestor(repo: Repo, ancestor: str, descendant: str = "HEAD") -> bool:
     """Whether ``ancestor`` is known locally and reachable from ``descendant``."""
     try:
-        repo.git.merge_base("--is-ancestor", ancestor, descendant)
-    except git.GitCommandError:
+        repo.git("merge-base", "--is-ancestor", ancestor, descendant)
+    except GitFailed:
         return False
     return True
 
 
-def _git_stderr(exc: Exception) -> str:
-    """What git said, without GitPython's ``stderr: '...'`` wrapping."""
-    text = str(getattr(exc, "stderr", "") or exc).strip()
-    text = re.sub(r"^stderr:\s*'?", "", text).rstrip("'").strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return redact("; ".join(lines))
+def _rejections(porcelain: str) -> list[str]:
+    """The refs ``git push --porcelain`` says were not pushed, each with git's reason."""
+    problems = []
+    for line in porcelain.splitlines():
+        flag, _, rest = line.partition("\t")
+        if flag == "!":
+            refs, _, summary = rest.partition("\t")
+            problems.append(f"{refs.partition(':')[2] or refs}: {summary.strip()}")
+    return problems
 
 
-def push_atomic(repo: git.Repo, remote: str, refspecs: Sequence[str]) -> None:
+def push_atomic(repo: Repo, remote: str, refspecs: Sequence[str]) -> None:
     """Push all ``refspecs`` in one atomic transaction; raise unless every ref was accepted."""
-    bad = git.PushInfo.ERROR | git.PushInfo.REJECTED | git.PushInfo.REMOTE_REJECTED
-    try:
-        infos = repo.remote(remote).push(list(refspecs), atomic=True)
-        infos.raise_if_error()
-    except (git.GitCommandError, ValueError) as exc:
-        raise GitError(f"push to {remote} was rejected: {_git_stderr(exc)}") from None
-    problems = [f"{i.remote_ref_string}: {i.summary.strip()}" for i in infos if i.flags & bad]
-    if problems or not infos:
-        raise GitError(
-            f"push to {remote} was rejected: {redact('; '.join(problems) or 'nothing was pushed')}"
-        )
+    proc = repo.run("push", "--porcelain", "--atomic", remote, *refspecs)
+    problems = _rejections(proc.stdout)
+    if proc.returncode == 0 and not problems:
+        return
+    said = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+    detail = "; ".join(problems + said) or f"git push exited with status {proc.returncode}"
+    raise GitError(f"push to {remote} was rejected: {redact(detail)}")
 
 
-def resolve_commit(repo: git.Repo, ref: str) -> tuple[str, int]:
+def resolve_commit(repo: Repo, ref: str) -> tuple[str, int]:
     """The full SHA of ``ref`` and its committer time (seconds since the epoch)."""
     try:
-        commit = repo.commit(ref)
-    except (git.BadName, ValueError, git.GitCommandError):
+        out = repo.git("show", "-s", "--format=%H %ct", "--end-of-options", f"{ref}^{{commit}}")
+        sha, _, when = out.strip().partition(" ")
+        return sha, int(when)
+    except (GitFailed, ValueError):
         raise UsageError(
             f"{ref!r} does not name a commit",
             hint="pass a tag, branch or commit SHA: --ref v1.2.3",
         ) from None
-    return commit.hexsha, int(commit.committed_date)
 
 
-def tags_at(repo: git.Repo, sha: str) -> list[str]:
+def tags_at(repo: Repo, sha: str) -> list[str]:
     """The names of the tags that point at commit ``sha``."""
     with _wrapped("list tags"):
-        out = repo.git.tag("--points-at", sha)
+        out = repo.git("tag", "--points-at", sha)
     return sorted(out.split())
 
 
-def is_dirty(repo: git.Repo) -> bool:
+def is_dirty(repo: Repo) -> bool:
     """Whether the work tree has modified, staged or untracked files."""
     return bool(dirty_files(repo))
 
 
-def clone_at(repo: git.Repo, sha: str, dest: Path) -> git.Repo:
+def clone_at(repo: Repo, sha: str, dest: Path) -> Repo:
     """A fresh clone of ``repo`` in ``dest`` with commit ``sha`` checked out (detached).
 
     The clone shares the object store, so it is quick; it has a real ``.git`` and the tags,
@@ -379,18 +338,17 @@ def clone_at(repo: git.Repo, sha: str, dest: Path) -> git.Repo:
     committed, never the original's untracked or modified files.
     """
     with _wrapped(f"make a clean checkout of {sha[:12]}"):
-        clone = git.Repo.clone_from(
-            str(root(repo)), str(dest), shared=True, no_checkout=True, quiet=True
-        )
-        clone.git.checkout("--quiet", "--detach", sha)
+        repo.git("clone", "--quiet", "--shared", "--no-checkout", str(root(repo)), str(dest))
+        clone = open_repo(dest)
+        clone.git("checkout", "--quiet", "--detach", sha)
     return clone
 
 
-def log_since(repo: git.Repo, tag: str | None, ref: str = "HEAD") -> list[tuple[str, str, str]]:
+def log_since(repo: Repo, tag: str | None, ref: str = "HEAD") -> list[tuple[str, str, str]]:
     """``(sha, subject, body)`` of the commits in ``ref`` since ``tag``, newest first, no merges."""
     rev = f"{tag}..{ref}" if tag else ref
     with _wrapped("read the history"):
-        out = str(repo.git.log("--no-merges", "--format=%H%x1f%s%x1f%b%x1e", rev, "--"))
+        out = repo.git("log", "--no-merges", "--format=%H%x1f%s%x1f%b%x1e", rev, "--")
     commits = []
     for record in out.split("\x1e"):
         fields = record.strip("\n").split("\x1f")
@@ -399,27 +357,27 @@ def log_since(repo: git.Repo, tag: str | None, ref: str = "HEAD") -> list[tuple[
     return commits
 
 
-def tags_merged(repo: git.Repo, ref: str) -> list[str]:
+def tags_merged(repo: Repo, ref: str) -> list[str]:
     """The names of the tags reachable from ``ref``."""
     with _wrapped(f"list the tags reachable from {ref}"):
-        return str(repo.git.tag("--merged", ref)).split()
+        return repo.git("tag", "--merged", ref).split()
 
 
-def is_shallow(repo: git.Repo) -> bool:
+def is_shallow(repo: Repo) -> bool:
     """Whether this is a shallow clone (``actions/checkout`` makes depth-1 clones by default)."""
     with _wrapped("tell whether the clone is shallow"):
-        return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+        return repo.git("rev-parse", "--is-shallow-repository").strip() == "true"
 
 
-def unshallow(repo: git.Repo, remote: str) -> None:
+def unshallow(repo: Repo, remote: str) -> None:
     """Fetch the whole history and every tag from ``remote``, so versions from tags resolve."""
     with _wrapped(f"fetch the history and tags from {remote!r}"):
-        repo.git.fetch("--quiet", "--unshallow", "--tags", remote)
+        repo.git("fetch", "--quiet", "--unshallow", "--tags", remote)
 
 
-def first_parent(repo: git.Repo, sha: str) -> str | None:
+def first_parent(repo: Repo, sha: str) -> str | None:
     """The first parent of commit ``sha``, or None (a root commit, or cut off by a shallow clone)."""
     try:
-        return str(repo.git.rev_parse("--verify", "--quiet", f"{sha}^1"))
-    except git.GitCommandError:
+        return repo.git("rev-parse", "--verify", "--quiet", f"{sha}^1").strip()
+    except GitFailed:
         return None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from .fsutil import unwritable
+from .fsutil import unwritable_files as unwritable_files  # where it lives now
 
 
 @dataclass(frozen=True)
@@ -384,9 +383,3 @@ SHALLOW_HINT = (
 def failures(checks: tuple[Check, ...]) -> tuple[Check, ...]:
     """The checks that did not pass."""
     return tuple(c for c in checks if not c.ok)
-
-
-def unwritable_files(paths: Iterable[Path]) -> str | None:
-    """Why the bump could not rewrite ``paths`` (read-only, missing), or None when it could."""
-    problems = [f"{p.name} {why}" for p in paths if (why := unwritable(p)) is not None]
-    return "cannot rewrite " + "; ".join(problems) if problems else None

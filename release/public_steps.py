@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from . import git, github, publish
-from . import verify as verify_mod
+from . import git, github
 from .errors import Interrupted, ReleaseError, StepError
 from .model import Release
 from .steps import Context, Failure, Step, first_line
 from .targets import Target
-
-if TYPE_CHECKING:
-    import git as gitpython
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ class Push:
 
 
 def _push_outcome(
-    repo: gitpython.Repo, remote: str, tag: str, commit: str | None, exc: BaseException
+    repo: git.Repo, remote: str, tag: str, commit: str | None, exc: BaseException
 ) -> tuple[bool, ReleaseError]:
     """A failed or interrupted push, told by what ``git ls-remote`` shows: landed or not."""
     landed = False
@@ -124,6 +119,8 @@ class Upload:
         """Upload what the index does not have yet."""
         ctx.public = True
         ctx.reporter.start("upload", f"to {self.target.upload_url}")
+        from . import publish  # twine and requests: loaded only when uploading
+
         with contextlib.redirect_stdout(ctx.reporter.stream):  # twine prints its own progress
             published = publish.publish(
                 ctx.files, self.target, ctx.settings.upload_backoff, ctx.echo
@@ -152,6 +149,8 @@ class Verify:
     def run(self, ctx: Context) -> None:
         """Verify, and record that it passed."""
         ctx.reporter.start("verify", f"install {self.release.pin} from {self.index_url}")
+        from . import verify as verify_mod  # packaging.requirements: only when verifying
+
         settings = ctx.settings
         where = verify_mod.Where(self.index_url, settings.extra_index_url, settings.verify_backoff)
         verified = verify_mod.verify(

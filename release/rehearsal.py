@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import git as gitpython
-
 from . import config as config_mod
 from . import git, server
 from .config import Config
 from .errors import GitError, ReleaseError
+from .gitrepo import GitFailed, run_git
 from .pipeline import Options, Result, ship, with_target
 from .progress import Reporter
 from .targets import extra_index_url, resolve
@@ -43,25 +42,24 @@ def _prepare(config: Config, workdir: Path) -> Path:
     bare = workdir / "remote.git"
     clone_dir = workdir / "checkout"
     try:
-        gitpython.Repo.init(bare, bare=True)
-        clone = gitpython.Repo.clone_from(str(top), str(clone_dir), no_hardlinks=True, quiet=True)
-        clone.delete_remote(clone.remote("origin"))
-        clone.create_remote("origin", str(bare))
+        run_git(workdir, "init", "--quiet", "--bare", str(bare))
+        run_git(workdir, "clone", "--quiet", "--no-hardlinks", str(top), str(clone_dir))
+        clone = git.open_repo(clone_dir)
+        clone.git("remote", "remove", "origin")
+        clone.git("remote", "add", "origin", str(bare))
         # identity set only in the user's repository must follow into the clone
         name, email = git.identity(repo)
-        with clone.config_writer() as writer:
-            for key, value in (("name", name), ("email", email)):
-                if value:
-                    writer.set_value("user", key, value)
+        for key, value in (("name", name), ("email", email)):
+            if value:
+                clone.git("config", f"user.{key}", value)
         if git.identity_problem(clone) is not None:
             # a rehearsal needs no real identity; a real release still refuses without one
-            with clone.config_writer() as writer:
-                writer.set_value("user", "name", "releasekit rehearsal")
-                writer.set_value("user", "email", "rehearsal@localhost")
-        if not clone.head.is_detached:
-            branch = clone.active_branch.name
-            clone.git.push("--quiet", "-u", "origin", f"{branch}:refs/heads/{branch}")
-    except gitpython.GitCommandError as exc:
+            clone.git("config", "user.name", "releasekit rehearsal")
+            clone.git("config", "user.email", "rehearsal@localhost")
+        branch = git.current_branch(clone)
+        if branch is not None:
+            clone.git("push", "--quiet", "-u", "origin", f"{branch}:refs/heads/{branch}")
+    except GitFailed as exc:
         raise GitError(f"could not set up the rehearsal clone: {exc.stderr.strip()}") from None
     return clone_dir / sub
 

@@ -15,9 +15,8 @@ from importlib import resources
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .errors import UsageError
+from .triggers import DEFAULT_TRIGGER, TRIGGERS
 
-TRIGGERS = ("tag", "main", "deploy", "release", "testpypi")
-DEFAULT_TRIGGER = "tag"
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 """The Python versions the generated CI picks from (the oldest and newest requires-python allows)."""
 

@@ -18,13 +18,11 @@ from .errors import UsageError
 from .fsutil import write_atomic
 from .render import (
     CI,
-    DEFAULT_TRIGGER,
     IGNORED,
     PYTHONS,
     RELEASE,
     REQUIRED_FIRST,
     SESSIONS,
-    TRIGGERS,
     Project,
     _session_names,
     files_for,
@@ -36,6 +34,7 @@ from .render import (
     render_workflow,
     supported_pythons,
 )
+from .triggers import DEFAULT_TRIGGER, TRIGGERS
 from .version import next_version
 from .workflows import PUBLISHES, job_names, publishing_workflows, workflow_triggers
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomlkit
 from packaging.version import InvalidVersion, Version
-from tomlkit.items import String, StringType
 
 from . import git
 from .config import Config
@@ -76,8 +75,56 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _lookup(data: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _quick_span(text: str, keys: tuple[str, ...]) -> tuple[int, str] | None:
+    """Where the value at ``keys`` starts in ``text``, found without tomlkit, or None.
+
+    Each place the value is written as a plain one-line string is tried: the one where a
+    sentinel in its place makes the parsed document hold the sentinel at ``keys`` is it.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    value = _lookup(tomllib.loads(text), keys)
+    if not isinstance(value, str) or not value:
+        return None
+    found = []
+    for match in re.finditer(re.escape(value), text):
+        start, end = match.span()
+        quote = text[start - 1 : start]
+        if quote not in ("'", '"') or text[end : end + 1] != quote:
+            continue
+        if text[start - 2 : start - 1] == quote or text[end + 1 : end + 2] == quote:
+            continue  # a multi-line string: tomlkit decides below
+        try:
+            doc = tomllib.loads(text[:start] + _SENTINEL + text[end:])
+        except tomllib.TOMLDecodeError:
+            continue
+        if _lookup(doc, keys) == _SENTINEL:
+            found.append(start)
+    return (found[0], value) if len(found) == 1 else None
+
+
 def _toml_source(path: Path, text: str, keys: tuple[str, ...]) -> Source | None:
     """Locate the string at ``keys`` in TOML ``text`` by writing a sentinel in its place."""
+    quick = _quick_span(text, keys)
+    if quick is not None:
+        start, value = quick
+        what = "[" + ".".join(keys[:-1]) + "]." + keys[-1]
+        return Source(path, what, start, value, _line_of(text, start))
+    # tomlkit (slow to import) only for what the plain reader cannot place
+    import tomlkit
+    from tomlkit.items import String, StringType
+
     doc = tomlkit.parse(text)
     container: Any = doc
     for key in keys[:-1]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -28,9 +27,6 @@ from .settings import Settings
 from .targets import Target
 from .unreleased import resolve as resolve_part
 from .version import check_publishable, greatest_tag, next_version
-
-if TYPE_CHECKING:
-    import git as gitpython
 
 HEAD, BELOW, ABOVE = "head", "below", "above"
 """Where the release being resumed sits: its tag at HEAD; HEAD is its after-release-bump commit
@@ -113,7 +109,7 @@ class _Identity:
 
 
 def _locate(
-    repo: gitpython.Repo, found: _Identity, head: str, tag: str | None, tag_remote: str | None
+    repo: git.Repo, found: _Identity, head: str, tag: str | None, tag_remote: str | None
 ) -> _Identity:
     """``found`` with the commit the release is made from, and whether HEAD is its parent."""
     if found.at == BELOW:
@@ -196,7 +192,7 @@ def read(config: Config, options: Options, environ: Mapping[str, str], settings:
     )
 
 
-def open_repo(config: Config) -> gitpython.Repo:
+def open_repo(config: Config) -> git.Repo:
     """The project's repository, which must have a commit to release."""
     repo = git.open_repo(config.project)
     if not repo.head.is_valid():  # say so, not git's own words
@@ -207,7 +203,7 @@ def open_repo(config: Config) -> gitpython.Repo:
     return repo
 
 
-def _identify(repo: gitpython.Repo, config: Config, options: Options, head: str) -> _Identity:
+def _identify(repo: git.Repo, config: Config, options: Options, head: str) -> _Identity:
     """The release in progress at HEAD, else the next one ``options.part`` asks for."""
     try:
         state: bump.State | None = bump.read_state(config)
@@ -240,9 +236,7 @@ def _publishable(found: _Identity) -> _Identity:
     return found
 
 
-def _released_below(
-    repo: gitpython.Repo, config: Config, current: Version, head: str
-) -> Version | None:
+def _released_below(repo: git.Repo, config: Config, current: Version, head: str) -> Version | None:
     """The release whose tagged commit is HEAD's parent, when HEAD moved to its .dev0 version."""
     parent = git.first_parent(repo, head)
     if parent is None:
@@ -253,7 +247,7 @@ def _released_below(
     return found[1]
 
 
-def remote_of(repo: gitpython.Repo, branch: str) -> tuple[str | None, str | None]:
+def remote_of(repo: git.Repo, branch: str) -> tuple[str | None, str | None]:
     """The remote (and its branch) that ``branch`` pushes to: its upstream, else ``origin``."""
     up = git.upstream(repo, branch)
     if up is not None:
@@ -263,7 +257,7 @@ def remote_of(repo: gitpython.Repo, branch: str) -> tuple[str | None, str | None
 
 
 def _read_remote(
-    repo: gitpython.Repo, config: Config, target: Target, tag: str | None, branch: str
+    repo: git.Repo, config: Config, target: Target, tag: str | None, branch: str
 ) -> _Remote:
     """The remote's branch and tags; not read for a rehearsal (its remote is a throwaway)."""
     remote, remote_branch = remote_of(repo, branch)
@@ -387,6 +381,6 @@ def previous(world: World) -> str:
     return str(found[1]) if found else ""
 
 
-def _record_path(repo: gitpython.Repo, name: str, tag: str) -> Path:
+def _record_path(repo: git.Repo, name: str, tag: str) -> Path:
     # keyed by project and tag: packages of one repository may be released under one tag name
     return Path(repo.git_dir) / "releasekit" / canonicalize_name(name) / tag / record_mod.FILENAME

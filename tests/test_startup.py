@@ -1,0 +1,118 @@
+"""The commands run by hand start quickly: they load only what they use, and git is plain git."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import cli_env, git, git_repo_of, snapshot
+
+from release import git as release_git
+from release import sources
+from release.config import load
+from release.errors import GitError, SourceError
+
+HEAVY = ("git", "gitdb", "twine", "requests", "urllib3", "rich", "tomlkit", "keyring")
+"""What a quick command must not import: each costs tens to hundreds of milliseconds."""
+
+_PROBE = """
+import json, sys
+from release.__main__ import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+"""
+
+
+def _loaded(*argv: str) -> tuple[int, str, set[str]]:
+    """Run the CLI in a fresh interpreter; its exit status, output and top-level modules."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    probe = json.loads(last)
+    return probe["code"], out, set(probe["modules"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("bump", "patch", "--dry-run"), "1.0.0 -> 1.0.1"),
+        (("status",), "next:        1.0.1 (--part patch)"),
+        (("version",), "1.0.0"),
+    ],
+)
+def test_quick_commands_load_no_heavy_library(
+    tmp_path: Path, argv: tuple[str, ...], says: str
+) -> None:
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    before = snapshot(root)
+    code, out, modules = _loaded("--project", str(root), *argv)
+    assert code == 0, out
+    assert says in out.splitlines()
+    assert sorted(modules.intersection(HEAVY)) == []
+    assert snapshot(root) == before
+
+
+def test_the_version_is_placed_where_the_key_is_not_where_the_same_text_comes_first(
+    tmp_path: Path,
+) -> None:
+    # the same string in a comment and under another table: only [project].version is rewritten
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '# version = "1.0.0" was the first release\n'
+        '[tool.other]\nversion = "1.0.0"\n'
+        '[project]\nname = "p"\nversion = "1.0.0"\n'
+    )
+    git(tmp_path, "init", "-q", "-b", "main", str(root))
+    (source,) = sources.discover(load(root)).sources
+    assert (source.what, source.line, source.raw) == ("[project].version", 6, "1.0.0")
+    text = (root / "pyproject.toml").read_text()
+    assert text[source.start : source.end] == "1.0.0"
+    assert text.index('version = "1.0.0"\n', text.index("[project]")) + 11 == source.start
+
+
+def test_a_multi_line_version_string_is_still_refused(tmp_path: Path) -> None:
+    # the quick path leaves it to tomlkit, which says it cannot be rewritten in place
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "p"\nversion = """1.0.0"""\n')
+    git(tmp_path, "init", "-q", "-b", "main", str(root))
+    with pytest.raises(SourceError, match="cannot rewrite in place"):
+        sources.discover(load(root))
+
+
+def test_a_repository_made_inside_a_known_one_is_found(tmp_path: Path) -> None:
+    outer = git_repo_of("pub-hatch-cli", tmp_path)
+    inner = outer / "src"
+    assert release_git.open_repo(inner).top == outer.resolve()
+    git(inner, "init", "-q", "-b", "main")
+    assert release_git.open_repo(inner).top == inner.resolve()
+
+
+def test_a_rejected_push_names_the_ref_and_gits_reason(tmp_path: Path) -> None:
+    work = git_repo_of("pub-hatch-cli", tmp_path)
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(work, "remote", "add", "origin", str(bare))
+    git(work, "push", "-q", "origin", "main")
+    git(work, "commit", "-q", "--allow-empty", "-m", "local")
+    clone = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(bare), str(clone))
+    git(clone, "commit", "-q", "--allow-empty", "-m", "theirs")
+    git(clone, "push", "-q", "origin", "main")
+    git(work, "tag", "-a", "v9", "-m", "v9")
+    repo = release_git.open_repo(work)
+    with pytest.raises(GitError) as caught:
+        release_git.push_atomic(repo, "origin", ["refs/heads/main:refs/heads/main", "refs/tags/v9"])
+    message = caught.value.message
+    assert message.startswith("push to origin was rejected: refs/heads/main: [rejected]"), message
+    assert git(bare, "tag") == ""  # atomic: the tag did not go either
