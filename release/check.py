@@ -118,6 +118,7 @@ def twine_check(paths: list[Path]) -> str | None:
     cost more than the check itself, and ship loads twine anyway to upload.
     """
     from twine.commands import check as twine_commands_check
+    from twine.exceptions import TwineException
 
     logger = logging.getLogger(twine_commands_check.__name__)
     findings, propagate = _Findings(), logger.propagate
@@ -127,6 +128,8 @@ def twine_check(paths: list[Path]) -> str | None:
     try:
         with contextlib.redirect_stdout(printed):  # twine's "Checking ...: PASSED" lines
             failed = twine_commands_check.check([str(p) for p in paths], strict=True)
+    except TwineException as exc:  # a file twine cannot read at all: said as the CLI says it
+        return summary(plain(f"ERROR {type(exc).__name__}: {exc}"))
     finally:
         logger.removeHandler(findings)
         logger.propagate = propagate

@@ -37,12 +37,13 @@ def started_with(seen: Path) -> set[str]:
     return set(seen.read_text().splitlines())
 
 
-def test_twine_check_runs_in_the_handed_environment(tmp_path: Path) -> None:
-    assert MARK not in os.environ
+def test_twine_check_starts_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # twine check runs in this process: no child, so no environment to hand over or leak
     env, seen = handed(tmp_path)
-    check.twine_check([tmp_path / "missing-1.0.tar.gz"], env)
-    names = started_with(seen)
-    assert MARK in names and SECRET not in names
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    found = check.twine_check([tmp_path / "missing-1.0.tar.gz"])
+    assert found is not None and "missing-1.0.tar.gz" in found
+    assert not seen.exists()
 
 
 def test_the_index_server_runs_in_the_handed_environment(tmp_path: Path) -> None:
