@@ -34,6 +34,7 @@ Unavailable = Transient
 """The index could not be reached or answered 5xx (the name pipeline.py and verify.py use)."""
 
 __all__ = [
+    "RETRY_HINT",
     "TIMEOUT",
     "IndexFile",
     "Unavailable",
