@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import config, report, scaffold, targets
+from . import config, report, scaffold, targets, workspace_cli
 from . import settings as settings_mod
 from .auto import AUTO
 from .errors import ReleaseError, StepError, UsageError
@@ -870,7 +870,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--part",
             default="patch",
-            type=_part_or_version,
+            type=workspace_cli.part_value(_part_or_version),
+            action=workspace_cli.PartAction,
             metavar="PART|VERSION",
             help=f"what to bump: {', '.join(PARTS)}, auto (from the changelog, fragments or "
             "commits), or an explicit version (default: patch)",
@@ -885,6 +886,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(N: the commits in HEAD's history), uploaded and verified, nothing pushed",
         )
         _json_option(p)
+        workspace_cli.add_arguments(p)
         if command == "ship":
             p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
             p.add_argument("--keep", action="store_true", help="keep the rehearsal's directories")
@@ -893,7 +895,7 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="build with the backends installed here instead of an isolated environment",
             )
-        p.set_defaults(func=_cmd_ship if command == "ship" else _cmd_status)
+        p.set_defaults(func=workspace_cli.front(_cmd_ship if command == "ship" else _cmd_status))
 
     p = sub.add_parser(
         "completion",
