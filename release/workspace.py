@@ -283,7 +283,7 @@ def _commits_touching(
 
     top = git.root(repo).resolve()
     base = (root / directory).resolve().relative_to(top).as_posix()
-    specs = [f":(top,literal){base}" if base != "." else ":(top)."]
+    specs = [f":(top,literal){base}" if base != "." else ":(top)"]  # ":(top)." matches nothing
     for d in nested:
         rel = (root / d).resolve().relative_to(top).as_posix()
         specs.append(f":(top,exclude,literal){rel}")
