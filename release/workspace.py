@@ -75,6 +75,8 @@ class Workspace:
     update_sibling_pins: bool = False
     lockstep_tag_format: str = "v{version}"
     """The one tag of a lockstep release (the root's ``tag-format``)."""
+    head_tags: tuple[str, ...] = ()
+    """The tags at HEAD: a release whose tags are there is resumed, not made again."""
 
     def package(self, name: str) -> Package | None:
         """The package called ``name`` (any spelling of it), or None."""
@@ -163,6 +165,7 @@ def read(root: Path) -> Workspace:
     _refuse_duplicates(packages)
     packages = _with_history(found.root, packages)
     return Workspace(
+        head_tags=_head_tags(found.root),
         root=found.root,
         kind=found.kind,
         packages=tuple(packages),
@@ -271,6 +274,13 @@ def _with_history(root: Path, packages: list[Package]) -> list[Package]:
     return result
 
 
+def _head_tags(root: Path) -> tuple[str, ...]:
+    from . import git
+
+    repo = git.open_repo(root)
+    return tuple(git.tags_at(repo, git.head_sha(repo))) if repo.head.is_valid() else ()
+
+
 def _below(directory: str, parent: str) -> bool:
     return parent == "." or directory.startswith(parent.rstrip("/") + "/")
 
@@ -327,16 +337,23 @@ def _version_of(tag: str, tag_format: str, greatest: Any) -> Version | None:
 _SENTINEL = "releasekit-pin-sentinel-5d1e"
 
 
-def pin_files(root: Path, rewrites: Iterable[tuple[str, str, str]]) -> dict[Path, bytes]:
+def pin_files(
+    root: Path,
+    rewrites: Iterable[tuple[str, str, str]],
+    base: Mapping[Path, bytes] | None = None,
+) -> dict[Path, bytes]:
     """The new bytes of each ``pyproject.toml`` whose sibling pins move: (directory, old, new).
 
-    Only the requirement string changes: every other byte of the file is kept.
+    Only the requirement string changes: every other byte of the file is kept. ``base``
+    holds files already rewritten in memory (the version bump), which the pins go on top of.
     """
     from . import sources
 
     result: dict[Path, bytes] = {}
+    for path, data in (base or {}).items():
+        result[path.resolve()] = data
     for directory, old, new in rewrites:
-        path = root / directory / "pyproject.toml"
+        path = (root / directory / "pyproject.toml").resolve()
         text = result[path].decode("utf-8") if path in result else sources.read_text(path)
         start = _requirement_offset(path, text, old)
         result[path] = (text[:start] + new + text[start + len(old) :]).encode("utf-8")

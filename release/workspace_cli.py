@@ -159,7 +159,7 @@ def _resolved(ws: Workspace, root: Config, parts: Parts, names: Sequence[str]) -
     return dataclasses.replace(parts, named=tuple(named.items()))
 
 
-def _decision(args: argparse.Namespace) -> tuple[Workspace, Decision]:
+def _decision(args: argparse.Namespace) -> tuple[Workspace, Config, Decision]:
     from . import workspace, workspace_plan
 
     ws, root, index_url, timeout = _read(args)
@@ -167,50 +167,92 @@ def _decision(args: argparse.Namespace) -> tuple[Workspace, Decision]:
     chosen, _ = workspace_plan.choose(ws, selection)
     parts = _resolved(ws, root, parts_of(args), list(chosen))
     available = workspace.sibling_versions(ws, index_url, timeout)
-    return ws, workspace_plan.decide(ws, selection, parts, available)
+    return ws, root, workspace_plan.decide(ws, selection, parts, available)
 
 
 def _ship(args: argparse.Namespace) -> int:
-    """``ship`` at a workspace root: refuse without a choice; decide; show or refuse."""
+    """``ship`` at a workspace root: refuse without a choice; decide; show, or release."""
     from . import workspace, workspace_plan
     from .errors import UsageError
 
     if not selection_of(args).made:
         ws = workspace.read(args.project)
-        raise UsageError(
-            f"{ws.root} is a workspace of {len(ws.packages)} packages: "
-            f"choose what to release ({ws.listing()})",
-            hint=CHOICE_HINT,
-        )
+        if workspace_plan.resuming(ws) is None:
+            raise UsageError(
+                f"{ws.root} is a workspace of {len(ws.packages)} packages: "
+                f"choose what to release ({ws.listing()})",
+                hint=CHOICE_HINT,
+            )
     if getattr(args, "dev", False):
         raise UsageError(
             "--dev is not supported in a workspace yet", hint="leave out --dev in a workspace"
         )
-    ws, decision = _decision(args)
+    ws = workspace.read(args.project)
+    resumed = workspace_plan.resuming(ws)
+    if resumed is not None:
+        from . import config
+
+        root, decision = config.load(ws.root), resumed
+    else:
+        ws, root, decision = _decision(args)
     error = decision.error()
     if error is not None:
         raise error
-    lines = workspace_plan.describe(decision)
     args.doc["workspace"] = _json(ws, decision)
     say = (lambda line: None) if args.json else print
     if args.dry_run:
-        for line in lines:
+        for line in workspace_plan.describe(decision):
             say(f"  would {line}")
         say(f"dry run: {len(decision.releases)} package(s) of the workspace at {ws.root}")
         return 0
-    raise UsageError(
-        f"releasing workspace packages ({', '.join(r.name for r in decision.releases)}) "
-        "as one transaction is not built yet: nothing was changed",
-        hint="release ship --dry-run shows the plan; the transaction (one commit, every tag, "
-        "uploads in dependency order) follows the pipeline's plan-of-steps restructure",
+    return _carry_out(args, ws, root, decision, resumed is not None, say)
+
+
+def _carry_out(
+    args: argparse.Namespace,
+    ws: Workspace,
+    root: Config,
+    decision: Decision,
+    resume: bool,
+    say: Callable[[str], None],
+) -> int:
+    """Run the transaction (in a rehearsal for the local target) and say what it did."""
+    import sys
+
+    from . import git, settings, workspace_ship
+
+    checked = settings.build(
+        root, repository=args.repository, index_url=args.index_url, environ=os.environ
     )
+    run = workspace_ship.Run(
+        workspace=ws,
+        root=root,
+        settings=checked,
+        push=root.push and not args.no_push,
+        isolated=not args.no_isolation,
+        echo=lambda line: print(line, file=sys.stderr, flush=True),
+        environ=os.environ,
+    )
+    names = ", ".join(f"{r.name} {r.version}" for r in decision.releases)
+    if checked.target.name == "local":
+        workspace_ship.rehearse(run, decision, keep=args.keep)
+        say(f"rehearsal passed: {names} would be released as {', '.join(decision.tags)}")
+        return 0
+    members = workspace_ship.members_of(ws, root, decision)
+    if resume and workspace_ship.complete(git.open_repo(ws.root), members):
+        say(f"already released: {names} ({', '.join(decision.tags)}); nothing to do")
+        return 0
+    workspace_ship.ship(run, decision, resume=resume)
+    args.doc["released"] = True
+    say(f"released {names} ({', '.join(decision.tags)}) on {checked.target.index_url}")
+    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     """``status`` at a workspace root: every package, and what ship would do with the choice."""
     from . import workspace_plan
 
-    ws, decision = _decision(args)
+    ws, _, decision = _decision(args)
     rows = _rows(ws, parts_of(args))
     args.doc["workspace"] = _json(ws, decision, rows)
     if args.json:

@@ -380,3 +380,27 @@ def describe(decision: Decision) -> list[str]:
     if decision.tags:
         lines.append(f"tag the one release commit {', '.join(decision.tags)}")
     return lines
+
+
+def resuming(workspace: Workspace) -> Decision | None:
+    """The release HEAD already carries (its tags at HEAD, at the packages' versions), or None.
+
+    A re-run after a failure past the bump finishes that release: no second bump.
+    """
+    head = set(workspace.head_tags)
+    found = []
+    for p in workspace.packages:
+        if p.current is None:
+            continue
+        fmt = workspace.lockstep_tag_format if workspace.lockstep else p.tag_format
+        tag = fmt.format(version=p.current)
+        if tag in head:
+            found.append(
+                PackageRelease(p.name, p.directory, p.current, p.current, tag, "", "resuming")
+            )
+    if not found:
+        return None
+    order = topological(graph(workspace.packages), [r.name for r in found])
+    by_name = {r.name: r for r in found}
+    releases = tuple(by_name[n] for n in order)
+    return Decision(releases=releases, tags=tuple(dict.fromkeys(r.tag for r in releases)))

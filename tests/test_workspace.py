@@ -346,9 +346,3 @@ def test_bad_workspace_settings(
     root = make_workspace(tmp_path / "ws", root_toml=ROOT_UV + "\n[tool.release]\n" + table + "\n")
     with_origin(root, tmp_path / "origin.git")
     refused(root, capsys, ["ship", "--all"], message)
-
-
-def test_a_valid_choice_is_not_carried_out_yet(
-    chain: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    refused(chain, capsys, ["ship", "--all"], "as one transaction is not built yet")

@@ -19,7 +19,9 @@ ROOT_UV = '[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/s
 
 
 def _deps(requires: list[str]) -> str:
-    return "dependencies = [" + ", ".join(f'"{r}"' for r in requires) + "]\n"
+    """The dependencies line, and the metadata twine check --strict wants."""
+    listed = "dependencies = [" + ", ".join(f'"{r}"' for r in requires) + "]\n"
+    return 'readme = "README.md"\nrequires-python = ">=3.10"\n' + listed
 
 
 def core_files(version: str, requires: list[str], release: str) -> dict[str, str]:
@@ -81,6 +83,7 @@ def make_workspace(
             path = root / "packages" / name / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+        (root / "packages" / name / "README.md").write_text(f"# {name}\n\nPart of the chain.\n")
     (root / "packages" / "scratch").mkdir(parents=True, exist_ok=True)
     (root / "packages" / "scratch" / "notes.txt").write_text("not a package\n")
     (root / "pyproject.toml").write_text(root_toml)
