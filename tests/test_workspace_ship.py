@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import FAST_RETRIES, VENV_BIN, commit_all, git, snapshot, with_origin
 from faultproxy import FaultProxy
-from workspace_fixtures import make_workspace
+from workspace_fixtures import ROOT_UV, make_workspace
 
 from release.__main__ import main
 from release.server import Server
@@ -214,3 +214,38 @@ def test_the_rehearsal_releases_the_workspace_in_a_throwaway_clone(
         "app",
     ]
     assert (snapshot(root), snapshot(origin, git_state=False), git(origin, "show-ref")) == before
+
+
+def test_changed_releases_lib_and_its_dependents_with_their_pins_moved(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: Server
+) -> None:
+    settings = "\n[tool.release]\nupdate-sibling-pins = true\nrelease-dependents = true\n"
+    root = make_workspace(
+        tmp_path / "ws", root_toml=ROOT_UV + settings, requires={"app": ["lib==0.1.0"]}
+    )
+    origin = with_origin(root, tmp_path / "origin.git")
+    app_toml = root / "packages" / "app" / "pyproject.toml"
+    original = app_toml.read_bytes()
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 0, err
+    # the pin moved in the release commit, and not one other byte of the file
+    assert app_toml.read_bytes() == original.replace(b'"lib==0.1.0"', b'"lib==0.1.1"')
+    assert git(origin, "show", "app-v0.1.1:packages/app/pyproject.toml").encode() + b"\n" == (
+        app_toml.read_bytes()
+    )
+
+    (root / "packages" / "lib" / "src" / "lib" / "more.py").write_text("MORE = 1\n")
+    commit_all(root, "lib only")
+    git(root, "push", "-q", "origin", "main")
+    code, out, err = ship(capsys, root, index.url, "--changed")
+    assert code == 0, err
+    assert out.startswith("released lib 0.1.2, app 0.1.2 (lib-v0.1.2, app-v0.1.2)")
+    assert git(root, "log", "-1", "--format=%s") == "Release lib 0.1.2, app 0.1.2"
+    assert app_toml.read_bytes() == original.replace(b'"lib==0.1.0"', b'"lib==0.1.2"')
+    assert sorted(git(origin, "tag").split()) == sorted([*TAGS, "app-v0.1.2", "lib-v0.1.2"])
+    assert index_files(index) == sorted(
+        [
+            *FILES,
+            *(f"{n}-0.1.2{s}" for n in ("app", "lib") for s in (".tar.gz", "-py3-none-any.whl")),
+        ]
+    )
