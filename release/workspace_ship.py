@@ -99,7 +99,7 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
     bumped: bump.Outcome | None = None
     tagged: list[str] = []
     if not resume:
-        _preflight(run, repo, members, remote)
+        _preflight(run, repo, members, remote, branch)
     try:
         if not resume:
             bumped, tagged = _bump(run, repo, decision, members)
@@ -124,6 +124,7 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
 
 
 def _remote(repo: gitpython.Repo, root: Config) -> tuple[str | None, str]:
+    """The remote to push to and the branch there: the upstream's, else origin's same name."""
     branch = git.current_branch(repo) or git.release_branch(repo, root.branch)
     up = git.upstream(repo, branch)
     if up is not None:
@@ -131,7 +132,9 @@ def _remote(repo: gitpython.Repo, root: Config) -> tuple[str | None, str]:
     return ("origin" if "origin" in [r.name for r in repo.remotes] else None), branch
 
 
-def _preflight(run: Run, repo: gitpython.Repo, members: list[Member], remote: str | None) -> None:
+def _preflight(
+    run: Run, repo: gitpython.Repo, members: list[Member], remote: str | None, branch: str
+) -> None:
     """Every refusal before anything changes, all named at once (exit 2)."""
     problems: list[str] = []
     dirty = git.dirty_files(repo)
@@ -145,6 +148,9 @@ def _preflight(run: Run, repo: gitpython.Repo, members: list[Member], remote: st
         problems.append("there is no remote to push the release to")
     elif run.push and remote is not None:
         remote_tags = git.remote_refs(repo, remote)
+        there = remote_tags.get(f"refs/heads/{branch}")
+        if there is not None and not git.is_ancestor(repo, there):
+            problems.append(f"{remote}/{branch} has commits this checkout lacks")
     target = run.settings.target
     if credentials.required(target) and not credentials.source(target, run.environ):
         problems.append(f"no credentials for {target.describe()}")
@@ -303,12 +309,8 @@ def _push(
     if all(there.get(f"refs/tags/{t}") == git.tag_commit(repo, t) for t in tags):
         run.echo(f"push: {remote} has every tag already")
         return
-    up = git.upstream(repo, branch)
-    remote_branch = up[1] if up else branch
-    git.push_atomic(
-        repo, remote, [f"HEAD:refs/heads/{remote_branch}", *(f"refs/tags/{t}" for t in tags)]
-    )
-    run.echo(f"push: {remote_branch} ({head[:12]}) and {', '.join(tags)} to {remote}")
+    git.push_atomic(repo, remote, [f"HEAD:refs/heads/{branch}", *(f"refs/tags/{t}" for t in tags)])
+    run.echo(f"push: {branch} ({head[:12]}) and {', '.join(tags)} to {remote}")
 
 
 def _upload_and_verify(run: Run, repo: gitpython.Repo, m: Member, files: list[Path]) -> None:

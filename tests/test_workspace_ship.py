@@ -249,3 +249,49 @@ def test_changed_releases_lib_and_its_dependents_with_their_pins_moved(
             *(f"{n}-0.1.2{s}" for n in ("app", "lib") for s in (".tar.gz", "-py3-none-any.whl")),
         ]
     )
+
+
+def test_a_rejected_push_rolls_everything_back(
+    capsys: pytest.CaptureFixture[str], chain: tuple[Path, Path], index: Server
+) -> None:
+    root, origin = chain
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'tags are protected here' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = snapshot(root), git(origin, "show-ref")
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 1, err
+    assert "error: push to origin was rejected" in err
+    assert "rolled back: the release commit and its tags are gone" in err
+    assert (snapshot(root), git(origin, "show-ref")) == before
+    assert index_files(index) == []
+
+
+def test_behind_the_remote_is_refused_before_anything_changes(
+    capsys: pytest.CaptureFixture[str], chain: tuple[Path, Path], index: Server, tmp_path: Path
+) -> None:
+    root, origin = chain
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(origin), str(other)], check=True)
+    (other / "NOTES.md").write_text("meanwhile\n")
+    commit_all(other, "meanwhile")
+    git(other, "push", "-q", "origin", "main")
+    before = snapshot(root), git(origin, "show-ref")
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 2, err
+    assert "error: origin/main has commits this checkout lacks" in err
+    assert err.splitlines()[1].startswith("hint: ")
+    assert (snapshot(root), git(origin, "show-ref")) == before
+
+
+def test_lockstep_releases_every_package_under_one_tag(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: Server
+) -> None:
+    lockstep = '\n[tool.release]\nversion-scheme = "lockstep"\n'
+    root = make_workspace(tmp_path / "ws", root_toml=ROOT_UV + lockstep)
+    origin = with_origin(root, tmp_path / "origin.git")
+    code, out, err = ship(capsys, root, index.url, "--all", "--part", "minor")
+    assert code == 0, err
+    assert out.startswith("released core 0.2.0, lib 0.2.0, app 0.2.0 (v0.2.0)")
+    assert git(origin, "tag").split() == ["v0.2.0"]
+    assert len(index_files(index)) == 6
