@@ -85,8 +85,14 @@ def front(command: Command) -> Command:
 
     def run(args: argparse.Namespace) -> int:
         from . import workspace
+        from .errors import ConfigError
 
-        found = workspace.layout(args.project)
+        try:
+            found = workspace.layout(args.project)
+        except ConfigError:
+            if _workspace_options(args):
+                raise
+            found = None  # the command reports an unreadable pyproject.toml its own way
         if found is None:
             if _workspace_options(args):
                 raise workspace.not_a_workspace(args.project)

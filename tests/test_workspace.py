@@ -17,6 +17,7 @@ from workspace_fixtures import ROOT_UV, make_workspace
 from release import workspace
 from release.__main__ import main
 from release.errors import ConfigError
+from release.server import Server
 
 
 @pytest.fixture
@@ -346,3 +347,18 @@ def test_bad_workspace_settings(
     root = make_workspace(tmp_path / "ws", root_toml=ROOT_UV + "\n[tool.release]\n" + table + "\n")
     with_origin(root, tmp_path / "origin.git")
     refused(root, capsys, ["ship", "--all"], message)
+
+
+def test_a_sibling_on_no_index_and_not_in_the_release(
+    chain: Path, capsys: pytest.CaptureFixture[str], index: Server
+) -> None:
+    err = refused(
+        chain,
+        capsys,
+        ["ship", "--package", "app", "--repository", index.url],
+        "app requires 'lib>=0.1', but no version of lib it admits is on the index "
+        "and lib is not in this release",
+    )
+    assert "hint: add --package lib to release it too" in err
+    assert run(chain, "ship", "--package", "app", "--package", "lib", "--package", "core",
+               "--repository", index.url, "--dry-run") == 0  # fmt: skip
