@@ -1,17 +1,14 @@
-"""The graph between a workspace's packages, their tag formats and their pins on each other (pure).
+"""The graph between a workspace's packages and the tags they would get (pure).
 
 Each package's ``[project] dependencies`` on siblings are the edges; the order of a release is
-topological; two tag formats collide when one tag could be read as a version under both;
-a pin that excludes a sibling's new version is moved to admit it, keeping its operator.
+topological; two tag formats collide when one tag could be read as a version under both.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import Specifier
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -93,6 +90,23 @@ def topological(edges: Graph, among: Iterable[str]) -> tuple[str, ...]:
     return tuple(order)
 
 
+def release_order(edges: Graph, chosen: Iterable[str]) -> tuple[str, ...]:
+    """``chosen`` in dependency order, also through siblings that are not chosen.
+
+    ``app`` requires ``lib`` requires ``core``: with app and core chosen, core goes first.
+    A cycle among the packages not chosen leaves only the direct edges to go by.
+    """
+    chosen = set(chosen)
+    reachable = set(chosen)
+    frontier = set(chosen)
+    while frontier:
+        frontier = {d for n in frontier for d in edges.get(n, ())} - reachable
+        reachable |= frontier
+    if find_cycle(edges, reachable) is not None:
+        return topological(edges, chosen)
+    return tuple(n for n in topological(edges, reachable) if n in chosen)
+
+
 def dependents(edges: Graph, names: Iterable[str]) -> set[str]:
     """Every package that requires one of ``names``, directly or through others."""
     found: set[str] = set()
@@ -140,75 +154,3 @@ def _collision(a: str, b: str) -> str | None:
             if _parses_as(tag, other):
                 return tag
     return None
-
-
-# --- sibling pins ---
-
-_VERSION_CHARS = r"(?![\w.*+!-])"
-
-
-def rewrite_pin(raw: str, new: Version) -> str | None:
-    """``raw`` with each specifier that excludes ``new`` moved to admit it, keeping its operator.
-
-    ===========  ===============  ============================================
-    operator     lib 0.2.0 -> 0.3.0  rule
-    ===========  ===============  ============================================
-    ``==``       ``==0.3.0``      the new version (``==0.2.*`` -> ``==0.3.*``)
-    ``~=``       ``~=0.3``        the new version, as many parts as written
-    ``<=``       ``<=0.3.0``      the new version
-    ``<``        ``<0.4``         the new version's next, as many parts as written
-    ``!=``, ``>``  ``>=``         none: refused (they never exclude a newer version by accident)
-    ===========  ===============  ============================================
-
-    None when it cannot be rewritten. Every byte but the changed versions is kept.
-    """
-    try:
-        req = Requirement(raw)
-    except InvalidRequirement:
-        return None
-    text = raw
-    for spec in req.specifier:
-        if spec.contains(new, prereleases=True):
-            continue
-        moved = _moved(spec, new)
-        if moved is None:
-            return None
-        pattern = (
-            r"(?<![=<>!~])" + re.escape(spec.operator) + r"(\s*)" + re.escape(spec.version)
-        ) + _VERSION_CHARS
-        if len(re.findall(pattern, text)) != 1:
-            return None
-        text = re.sub(pattern, _splice(spec.operator, moved), text)
-    try:
-        rewritten = Requirement(text)
-    except InvalidRequirement:  # pragma: no cover - a version swapped for a version
-        return None
-    if not rewritten.specifier.contains(new, prereleases=True):
-        return None
-    return text
-
-
-def _splice(operator: str, version: str) -> Callable[[re.Match[str]], str]:
-    """A ``re.sub`` replacement: the operator, the spaces as written, the new version."""
-    return lambda m: operator + m.group(1) + version
-
-
-def _moved(spec: Specifier, new: Version) -> str | None:
-    """The version ``spec`` needs to admit ``new`` with its own operator, or None."""
-    written = spec.version
-    if spec.operator in ("==", "===") and written.endswith(".*"):
-        width = len(written[:-2].split("."))
-        return ".".join(str(n) for n in _release(new, width)) + ".*"
-    if spec.operator in ("==", "===", "<="):
-        return str(new)
-    if spec.operator == "~=":
-        return ".".join(str(n) for n in _release(new, len(Version(written).release)))
-    if spec.operator == "<":
-        parts = list(_release(new, len(Version(written).release)))
-        parts[-1] += 1
-        return ".".join(str(n) for n in parts)
-    return None
-
-
-def _release(version: Version, width: int) -> tuple[int, ...]:
-    return (*version.release, *([0] * width))[:width]

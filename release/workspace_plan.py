@@ -11,22 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from . import workspace_pins as pins
 from .errors import UsageError
 from .version import next_version
-from .workspace import Package, Workspace
+from .workspace import Workspace
 from .workspace_graph import (
     colliding_tags,
     dependents,
     find_cycle,
     graph,
-    rewrite_pin,
-    sibling_requirements,
-    topological,
+    release_order,
 )
+from .workspace_pins import PinRewrite
 
 
 @dataclass(frozen=True)
@@ -68,17 +67,6 @@ class PackageRelease:
     part: str
     why: str
     """``chosen``, ``changed since core-v0.1.0``, ``requires lib``: why it is in the release."""
-
-
-@dataclass(frozen=True)
-class PinRewrite:
-    """A requirement on a sibling rewritten to admit the sibling's new version."""
-
-    package: str
-    directory: str
-    old: str
-    new: str
-    sibling: str
 
 
 @dataclass(frozen=True)
@@ -187,12 +175,12 @@ def decide(
     refusals.extend(version_refusals)
     if refusals:
         return Decision(refusals=tuple(refusals))
-    rewrites, pin_refusals = _pins(workspace, targets, available)
-    if pin_refusals:
-        return Decision(refusals=tuple(pin_refusals))
+    rewrites, problems = pins.check(workspace, targets, available)
+    if problems:
+        return Decision(refusals=tuple(Refusal(m, h) for m, h in problems))
     releases = tuple(
         _release_of(workspace, name, targets[name], parts, chosen[name])
-        for name in topological(edges, chosen)
+        for name in release_order(edges, chosen)
     )
     return Decision(
         releases=releases,
@@ -287,70 +275,6 @@ def _targets(
     return targets, refusals
 
 
-def _pins(
-    workspace: Workspace,
-    targets: Mapping[str, Version],
-    available: Mapping[str, frozenset[Version]] | None,
-) -> tuple[list[PinRewrite], list[Refusal]]:
-    """Every requirement on a sibling, checked against the versions it will meet."""
-    names = [p.name for p in workspace.packages]
-    rewrites, refusals = [], []
-    for p in workspace.packages:
-        for raw, req in sibling_requirements(p, names):
-            sibling = canonicalize_name(req.name)
-            if sibling in targets:
-                new = targets[sibling]
-                if req.specifier.contains(new, prereleases=True):
-                    continue
-                found = _excluding_pin(workspace, p, raw, sibling, new)
-                if isinstance(found, Refusal):
-                    refusals.append(found)
-                else:
-                    rewrites.append(found)
-            elif p.name in targets and available is not None:
-                refusal = _unavailable(p, raw, req.specifier, sibling, available)
-                if refusal is not None:
-                    refusals.append(refusal)
-    return rewrites, refusals
-
-
-def _excluding_pin(
-    workspace: Workspace, p: Package, raw: str, sibling: str, new: Version
-) -> PinRewrite | Refusal:
-    where = f"{p.directory}/pyproject.toml"
-    if not workspace.update_sibling_pins:
-        return Refusal(
-            f"{p.name} requires {raw!r} ({where}), which excludes {sibling} {new}",
-            "widen the requirement, or set update-sibling-pins = true in [tool.release] "
-            "to have it rewritten in the release commit",
-        )
-    rewritten = rewrite_pin(raw, new)
-    if rewritten is None:
-        return Refusal(
-            f"{p.name} requires {raw!r} ({where}), which excludes {sibling} {new} and "
-            "cannot be rewritten keeping its operators",
-            "change the requirement by hand so that it admits the new version",
-        )
-    return PinRewrite(p.name, p.directory, raw, rewritten, sibling)
-
-
-def _unavailable(
-    p: Package,
-    raw: str,
-    specifier: SpecifierSet,
-    sibling: str,
-    available: Mapping[str, frozenset[Version]],
-) -> Refusal | None:
-    versions = available.get(sibling)
-    if versions is None or any(specifier.contains(v, prereleases=True) for v in versions):
-        return None
-    return Refusal(
-        f"{p.name} requires {raw!r}, but no version of {sibling} it admits is on the index "
-        f"and {sibling} is not in this release",
-        f"add --package {sibling} to release it too, or change the requirement",
-    )
-
-
 def _release_of(
     workspace: Workspace, name: str, version: Version, parts: Parts, why: str
 ) -> PackageRelease:
@@ -400,7 +324,7 @@ def resuming(workspace: Workspace) -> Decision | None:
             )
     if not found:
         return None
-    order = topological(graph(workspace.packages), [r.name for r in found])
+    order = release_order(graph(workspace.packages), [r.name for r in found])
     by_name = {r.name: r for r in found}
     releases = tuple(by_name[n] for n in order)
     return Decision(releases=releases, tags=tuple(dict.fromkeys(r.tag for r in releases)))

@@ -14,10 +14,11 @@ from release.workspace_graph import (
     dependents,
     find_cycle,
     graph,
-    rewrite_pin,
+    release_order,
     topological,
 )
-from release.workspace_plan import Parts, Selection, choose, decide, describe
+from release.workspace_pins import rewrite_pin
+from release.workspace_plan import Parts, Selection, choose, decide, describe, resuming
 
 
 def pkg(
@@ -97,6 +98,24 @@ def test_find_cycle(edges: dict[str, tuple[str, ...]], among: set[str], cycle: o
 )
 def test_topological(edges: dict[str, tuple[str, ...]], among: object, order: object) -> None:
     assert topological(edges, among) == order  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("edges", "chosen", "order"),
+    [
+        ({"app": ("lib",), "lib": ("core",), "core": ()}, ["app", "core"], ("core", "app")),
+        (
+            {"app": ("lib",), "lib": ("x",), "x": ("lib",), "core": ()},
+            ["app", "core"],
+            ("app", "core"),
+        ),
+        ({"app": ("lib",), "lib": ("core",), "core": ()}, ["lib"], ("lib",)),
+    ],
+)
+def test_release_order_goes_through_siblings_not_chosen(
+    edges: dict[str, tuple[str, ...]], chosen: list[str], order: tuple[str, ...]
+) -> None:
+    assert release_order(edges, chosen) == order
 
 
 def test_dependents_are_transitive() -> None:
@@ -387,3 +406,35 @@ def test_lockstep_releases_everything_at_one_version_with_one_tag() -> None:
 def test_choose_without_a_choice_chooses_nothing() -> None:
     assert choose(ws(), Selection()) == ({}, [])
     assert not Selection().made
+
+
+@pytest.mark.parametrize(
+    ("head_tags", "lockstep", "expected"),
+    [
+        ((), False, None),
+        (("lib-v0.1.1",), False, None),  # not the packages' current version
+        (
+            ("app-v0.1.0", "core-v0.1.0", "unrelated"),
+            False,
+            [("core", "core-v0.1.0"), ("app", "app-v0.1.0")],
+        ),
+        (("v0.1.0",), True, [("core", "v0.1.0"), ("lib", "v0.1.0"), ("app", "v0.1.0")]),
+    ],
+)
+def test_resuming_is_read_from_the_tags_at_head(
+    head_tags: tuple[str, ...], lockstep: bool, expected: list[tuple[str, str]] | None
+) -> None:
+    workspace = ws(*CHAIN, head_tags=head_tags, lockstep=lockstep)
+    found = resuming(workspace)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    assert [(r.name, r.tag) for r in found.releases] == expected
+    assert all(r.current == r.version == Version("0.1.0") for r in found.releases)
+
+
+def test_the_order_goes_through_a_sibling_left_out() -> None:
+    available = {"lib": frozenset({Version("0.1.0")})}
+    decision = decide(ws(), Selection(names=("app", "core")), Parts(), available)
+    assert names(decision) == ["core", "app"]
