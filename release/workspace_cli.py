@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
     from .config import Config
+    from .settings import Settings
     from .workspace import Workspace
     from .workspace_plan import Decision, Parts, Selection
 
@@ -129,20 +130,16 @@ def parts_of(args: argparse.Namespace) -> Parts:
     return Parts(default=args.part, named=tuple(args.package_parts or ()))
 
 
-def _read(args: argparse.Namespace) -> tuple[Workspace, Config, str | None, float]:
-    """The workspace, the root's config, and the index to read sibling versions from."""
-    from . import config, settings, workspace
+def _settings(args: argparse.Namespace, root: Config) -> Settings:
+    """The run's settings from the flags, the environment and the root's ``[tool.release]``."""
+    from . import settings
 
-    ws = workspace.read(args.project)
-    root = config.load(ws.root)
-    checked = settings.build(
+    return settings.build(
         root,
         repository=getattr(args, "repository", None),
         index_url=getattr(args, "index_url", None),
         environ=os.environ,
     )
-    index_url = None if checked.target.name == "local" else checked.target.index_url
-    return ws, root, index_url, checked.index_timeout
 
 
 def _resolved(ws: Workspace, root: Config, parts: Parts, names: Sequence[str]) -> Parts:
@@ -165,42 +162,39 @@ def _resolved(ws: Workspace, root: Config, parts: Parts, names: Sequence[str]) -
     return dataclasses.replace(parts, named=tuple(named.items()))
 
 
-def _decision(args: argparse.Namespace) -> tuple[Workspace, Config, Decision]:
+def _decision(args: argparse.Namespace, ws: Workspace, root: Config, checked: Settings) -> Decision:
+    """What ship would do with the flags' choice (sibling versions read from the target)."""
     from . import workspace, workspace_plan
 
-    ws, root, index_url, timeout = _read(args)
     selection = selection_of(args)
     chosen, _ = workspace_plan.choose(ws, selection)
     parts = _resolved(ws, root, parts_of(args), list(chosen))
-    available = workspace.sibling_versions(ws, index_url, timeout)
-    return ws, root, workspace_plan.decide(ws, selection, parts, available)
+    local = checked.target.name == "local"
+    index_url = None if local else checked.target.index_url
+    available = workspace.sibling_versions(ws, index_url, checked.index_timeout)
+    return workspace_plan.decide(ws, selection, parts, available)
 
 
 def _ship(args: argparse.Namespace) -> int:
     """``ship`` at a workspace root: refuse without a choice; decide; show, or release."""
-    from . import workspace, workspace_plan
+    from . import config, workspace, workspace_plan
     from .errors import UsageError
 
-    if not selection_of(args).made:
-        ws = workspace.read(args.project)
-        if workspace_plan.resuming(ws) is None:
-            raise UsageError(
-                f"{ws.root} is a workspace of {len(ws.packages)} packages: "
-                f"choose what to release ({ws.listing()})",
-                hint=CHOICE_HINT,
-            )
+    ws = workspace.read(args.project)
+    resumed = workspace_plan.resuming(ws)
+    if not selection_of(args).made and resumed is None:
+        raise UsageError(
+            f"{ws.root} is a workspace of {len(ws.packages)} packages: "
+            f"choose what to release ({ws.listing()})",
+            hint=CHOICE_HINT,
+        )
     if getattr(args, "dev", False):
         raise UsageError(
             "--dev is not supported in a workspace yet", hint="leave out --dev in a workspace"
         )
-    ws = workspace.read(args.project)
-    resumed = workspace_plan.resuming(ws)
-    if resumed is not None:
-        from . import config
-
-        root, decision = config.load(ws.root), resumed
-    else:
-        ws, root, decision = _decision(args)
+    root = config.load(ws.root)
+    checked = _settings(args, root)
+    decision = resumed or _decision(args, ws, root, checked)
     error = decision.error()
     if error is not None:
         raise error
@@ -211,13 +205,14 @@ def _ship(args: argparse.Namespace) -> int:
             say(f"  would {line}")
         say(f"dry run: {len(decision.releases)} package(s) of the workspace at {ws.root}")
         return 0
-    return _carry_out(args, ws, root, decision, resumed is not None, say)
+    return _carry_out(args, ws, root, checked, decision, resumed is not None, say)
 
 
 def _carry_out(
     args: argparse.Namespace,
     ws: Workspace,
     root: Config,
+    checked: Settings,
     decision: Decision,
     resume: bool,
     say: Callable[[str], None],
@@ -225,11 +220,8 @@ def _carry_out(
     """Run the transaction (in a rehearsal for the local target) and say what it did."""
     import sys
 
-    from . import git, settings, workspace_ship
+    from . import git, workspace_ship
 
-    checked = settings.build(
-        root, repository=args.repository, index_url=args.index_url, environ=os.environ
-    )
     run = workspace_ship.Run(
         workspace=ws,
         root=root,
@@ -256,9 +248,11 @@ def _carry_out(
 
 def _status(args: argparse.Namespace) -> int:
     """``status`` at a workspace root: every package, and what ship would do with the choice."""
-    from . import workspace_plan
+    from . import config, workspace, workspace_plan
 
-    ws, _, decision = _decision(args)
+    ws = workspace.read(args.project)
+    root = config.load(ws.root)
+    decision = _decision(args, ws, root, _settings(args, root))
     rows = _rows(ws, parts_of(args))
     args.doc["workspace"] = _json(ws, decision, rows)
     if args.json:

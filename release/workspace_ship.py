@@ -255,17 +255,20 @@ def _rollback(
 
 
 def _build_all(run: Run, repo: gitpython.Repo, members: list[Member]) -> dict[str, list[Path]]:
-    """Build (or reuse the earlier run's files of) every package, then check each."""
+    """Build (or reuse the earlier run's files of) every package and check each."""
     with ThreadPoolExecutor(max_workers=min(4, len(members)) or 1) as pool:
         # builds need only their backends, not their siblings: all may run at once
-        futures = {m.name: pool.submit(_build_one, run, repo, m) for m in members}
-        files = {name: future.result() for name, future in futures.items()}
-    for m in members:
-        try:
-            check.check(files[m.name], m.name, m.release.version)
-        except ReleaseError as exc:
-            raise StepError(f"check of {m.name} failed: {exc.message}", hint=exc.hint) from exc
-        run.echo(f"check: {m.name} {m.release.version}: {len(files[m.name])} file(s) ok")
+        futures = {m.name: pool.submit(_build_and_check, run, repo, m) for m in members}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _build_and_check(run: Run, repo: gitpython.Repo, m: Member) -> list[Path]:
+    files = _build_one(run, repo, m)
+    try:
+        check.check(files, m.name, m.release.version)
+    except ReleaseError as exc:
+        raise StepError(f"check of {m.name} failed: {exc.message}", hint=exc.hint) from exc
+    run.echo(f"check: {m.name} {m.release.version}: {len(files)} file(s) ok")
     return files
 
 
