@@ -154,6 +154,7 @@ def _preflight(
     target = run.settings.target
     if credentials.required(target) and not credentials.source(target, run.environ):
         problems.append(f"no credentials for {target.describe()}")
+    problems.extend(_unsupported(run.root, members))
     for m in members:
         tag, version = m.release.tag, m.release.version
         if git.tag_exists(repo, tag):
@@ -168,6 +169,27 @@ def _preflight(
             "; ".join(dict.fromkeys(problems)),
             hint="fix these, then run again (release status shows the workspace)",
         )
+
+
+def _unsupported(root: Config, members: list[Member]) -> list[str]:
+    """Settings a workspace release does not carry out yet: refused, never silently skipped."""
+    found = []
+    for where, cfg in (
+        ("the workspace root", root),
+        *((m.release.directory, m.config) for m in members),
+    ):
+        keys = [
+            key
+            for key, used in (
+                ("[tool.release.hooks]", bool(cfg.hooks)),
+                ("github-release", cfg.github_release),
+                ("after-release-bump", cfg.after_release_bump is not None),
+            )
+            if used
+        ]
+        if keys:
+            found.append(f"{where} sets {', '.join(keys)}, which workspace releases do not run yet")
+    return found
 
 
 def _on_index(run: Run, m: Member) -> list[str]:

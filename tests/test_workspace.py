@@ -362,3 +362,17 @@ def test_a_sibling_on_no_index_and_not_in_the_release(
     assert "hint: add --package lib to release it too" in err
     assert run(chain, "ship", "--package", "app", "--package", "lib", "--package", "core",
                "--repository", index.url, "--dry-run") == 0  # fmt: skip
+
+
+def test_settings_a_workspace_release_cannot_carry_out_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], index: Server
+) -> None:
+    hooks = '\n[tool.release.hooks]\nbefore-upload = ["python -c pass"]\n'
+    root = make_workspace(tmp_path / "ws", releases={"lib": hooks})
+    with_origin(root, tmp_path / "origin.git")
+    refused(
+        root,
+        capsys,
+        ["ship", "--all", "--repository", index.url],
+        "packages/lib sets [tool.release.hooks], which workspace releases do not run yet",
+    )
