@@ -32,7 +32,7 @@ from packaging.utils import canonicalize_name
 
 from . import build, bump, check, credentials, git, index, publish, verify, workspace
 from .config import Config
-from .errors import ReleaseError, StepError, UsageError
+from .errors import Interrupted, ReleaseError, StepError, UsageError
 from .fsutil import write_new
 from .settings import Settings
 from .workspace_plan import Decision, PackageRelease
@@ -96,19 +96,23 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
     repo = git.open_repo(run.workspace.root)
     members = members_of(run.workspace, run.root, decision)
     remote, branch = _remote(repo, run.root)
-    bumped: bump.Outcome | None = None
-    tagged: list[str] = []
+    made = Made()  # filled in as the bump goes: a rollback knows what exists at any moment
     if not resume:
         _preflight(run, repo, members, remote, branch)
     try:
         if not resume:
-            bumped, tagged = _bump(run, repo, decision, members)
+            _bump(run, repo, decision, members, made)
         files = _build_all(run, repo, members)
         _push(run, repo, remote, branch, decision.tags)
     except BaseException as exc:
-        if bumped is not None or tagged:
-            _rollback(repo, bumped, tagged, members)
+        if made:
+            _rollback(repo, made, members)
             run.echo("rolled back: the release commit and its tags are gone, every file as it was")
+        if isinstance(exc, KeyboardInterrupt):
+            undone = "rolled back" if made else "nothing was changed"
+            raise Interrupted(
+                f"interrupted before the first upload; {undone}", hint="run again"
+            ) from exc
         if isinstance(exc, ReleaseError) and not isinstance(exc, UsageError):
             raise StepError(
                 exc.message,
@@ -116,7 +120,14 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
             ) from exc
         raise
     for m in members:
-        _upload_and_verify(run, repo, m, files[m.name])
+        try:
+            _upload_and_verify(run, repo, m, files[m.name])
+        except KeyboardInterrupt as exc:
+            raise Interrupted(
+                f"interrupted during the upload or verify of {m.name}; the release is pushed, "
+                "so nothing was rolled back",
+                hint="run the same command again to resume (no second bump, no second upload)",
+            ) from exc
     return Shipped(decision.releases, files, resume)
 
 
@@ -214,9 +225,20 @@ def commit_message(releases: tuple[PackageRelease, ...]) -> str:
     return f"{head}\n\n{body}\n"
 
 
+@dataclass
+class Made:
+    """What the bump has made so far: the commit's outcome and the tags."""
+
+    outcome: bump.Outcome | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.outcome is not None or bool(self.tags)
+
+
 def _bump(
-    run: Run, repo: gitpython.Repo, decision: Decision, members: list[Member]
-) -> tuple[bump.Outcome, list[str]]:
+    run: Run, repo: gitpython.Repo, decision: Decision, members: list[Member], made: Made
+) -> None:
     """Rewrite every version source, changelog and sibling pin; commit once; tag each."""
     files: dict[Path, bytes] = {}
     first: bump.BumpPlan | None = None
@@ -247,28 +269,21 @@ def _bump(
         message=commit_message(decision.releases),
     )
     run.echo(f"bump: {commit_message(decision.releases).splitlines()[0]}")
-    outcome = bump.execute(combined)
-    tagged: list[str] = []
-    try:
-        for r in decision.releases:
-            if r.tag not in tagged:
-                git.create_tag(repo, r.tag, f"Release {r.name} {r.version}")
-                tagged.append(r.tag)
-    except BaseException:
-        _rollback(repo, outcome, tagged, members)
-        raise
-    run.echo(f"  commit {str(outcome.commit or git.head_sha(repo))[:12]}, tags {', '.join(tagged)}")
-    return outcome, tagged
+    made.outcome = bump.execute(combined)  # on its own failure it rolls itself back
+    for r in decision.releases:
+        if r.tag not in made.tags:
+            made.tags.append(r.tag)  # first: preflight made sure no tag of that name existed
+            git.create_tag(repo, r.tag, f"Release {r.name} {r.version}")
+    commit = made.outcome.commit or git.head_sha(repo)
+    run.echo(f"  commit {commit[:12]}, tags {', '.join(made.tags)}")
 
 
-def _rollback(
-    repo: gitpython.Repo, outcome: bump.Outcome | None, tags: list[str], members: list[Member]
-) -> None:
-    for tag in tags:
+def _rollback(repo: gitpython.Repo, made: Made, members: list[Member]) -> None:
+    for tag in made.tags:
         if git.tag_exists(repo, tag):
             git.delete_tag(repo, tag)
-    if outcome is not None:
-        bump.rollback(outcome)
+    if made.outcome is not None:
+        bump.rollback(made.outcome)
     for m in members:
         shutil.rmtree(m.state_file(repo).parent, ignore_errors=True)
 

@@ -9,6 +9,7 @@ everything back byte for byte; a fault after it is finished by running the same 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -295,3 +296,32 @@ def test_lockstep_releases_every_package_under_one_tag(
     assert out.startswith("released core 0.2.0, lib 0.2.0, app 0.2.0 (v0.2.0)")
     assert git(origin, "tag").split() == ["v0.2.0"]
     assert len(index_files(index)) == 6
+
+
+def test_sigterm_before_the_first_upload_rolls_everything_back(
+    chain: tuple[Path, Path], index: Server
+) -> None:
+    root, origin = chain
+    before = snapshot(root), git(origin, "show-ref")
+    argv = ["--project", str(root), "ship", "--all", "--repository", index.url, "--no-isolation"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "release", *argv],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    seen = []
+    for line in child.stderr:
+        seen.append(line)
+        if line.startswith("  commit "):
+            child.send_signal(signal.SIGTERM)  # committed and tagged, nothing built yet
+    child.wait(timeout=120)
+    child.stderr.close()
+    err = "".join(seen)
+    assert child.returncode == 130, err
+    assert "rolled back: the release commit and its tags are gone" in err
+    assert "error: interrupted before the first upload; rolled back" in err
+    assert (snapshot(root), git(origin, "show-ref")) == before
+    assert index_files(index) == []
