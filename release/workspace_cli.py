@@ -233,7 +233,12 @@ def _carry_out(
     )
     names = ", ".join(f"{r.name} {r.version}" for r in decision.releases)
     if checked.target.name == "local":
-        workspace_ship.rehearse(run, decision, keep=args.keep)
+        workspace_ship.rehearse(run, decision, keep=args.keep, resume=resume)
+        if resume:
+            say(
+                f"rehearsal passed: {names} is already released ({', '.join(decision.tags)} at HEAD); rehearsed its files again"
+            )
+            return 0
         say(f"rehearsal passed: {names} would be released as {', '.join(decision.tags)}")
         return 0
     members = workspace_ship.members_of(ws, root, decision)

@@ -419,7 +419,7 @@ def complete(repo: gitpython.Repo, members: list[Member]) -> bool:
     return all(_read(m.state_file(repo)).get("verified") is True for m in members)
 
 
-def rehearse(run: Run, decision: Decision, *, keep: bool) -> Shipped:
+def rehearse(run: Run, decision: Decision, *, keep: bool, resume: bool = False) -> Shipped:
     """The transaction in a throwaway clone, against a throwaway index (the local target)."""
     import tempfile
 
@@ -446,7 +446,7 @@ def rehearse(run: Run, decision: Decision, *, keep: bool) -> Shipped:
                 echo=run.echo,
                 environ=env,
             )
-            return ship(inner_run, decision, resume=False)
+            return ship(inner_run, decision, resume=resume)
     finally:
         if keep:
             run.echo(f"kept: {workdir}")

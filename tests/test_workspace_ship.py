@@ -114,11 +114,17 @@ def test_ship_all_releases_the_chain_in_dependency_order(
     ).stdout.strip()  # fmt: skip
     assert shown == f"app {NEW}, lib {NEW}, core {NEW}"
 
-    # the same command again finds the release complete and changes nothing
+    # the same command again finds the release complete and changes nothing; so does a
+    # rehearsal of it (the local target), which rehearses the tagged release's files again
     before = snapshot(root), snapshot(origin, git_state=False), index_files(index)
     code, out, err = ship(capsys, root, index.url, "--all")
     assert code == 0, err
     assert out.startswith(f"already released: core {NEW}, lib {NEW}, app {NEW}")
+    code = main(["--project", str(root), "ship", "--all", "--no-isolation"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out.startswith(f"rehearsal passed: core {NEW}, lib {NEW}, app {NEW} is already released")
+    assert "bump:" not in err
     assert (snapshot(root), snapshot(origin, git_state=False), index_files(index)) == before
 
 
