@@ -142,8 +142,13 @@ def _settings(args: argparse.Namespace, root: Config) -> Settings:
     )
 
 
-def _resolved(ws: Workspace, root: Config, parts: Parts, names: Sequence[str]) -> Parts:
-    """``parts`` with ``auto`` decided for each of ``names`` from its notes or commits."""
+def _resolved(
+    ws: Workspace, root: Config, parts: Parts, names: Sequence[str], *, quiet: bool = False
+) -> Parts:
+    """``parts`` with ``auto`` decided for each of ``names`` from its notes or commits.
+
+    ``quiet``: a package with nothing to release keeps ``auto`` (status shows ``?``).
+    """
     import dataclasses
 
     from . import unreleased, workspace
@@ -158,6 +163,8 @@ def _resolved(ws: Workspace, root: Config, parts: Parts, names: Sequence[str]) -
         try:
             named[name] = unreleased.resolve(cfg, p.current, "auto").spec
         except UsageError as exc:
+            if quiet:
+                continue
             raise UsageError(f"{name} ({p.directory}): {exc.message}", hint=exc.hint) from None
     return dataclasses.replace(parts, named=tuple(named.items()))
 
@@ -258,7 +265,7 @@ def _status(args: argparse.Namespace) -> int:
     ws = workspace.read(args.project)
     root = config.load(ws.root)
     decision = _decision(args, ws, root, _settings(args, root))
-    rows = _rows(ws, parts_of(args))
+    rows = _rows(ws, _resolved(ws, root, parts_of(args), [p.name for p in ws.packages], quiet=True))
     args.doc["workspace"] = _json(ws, decision, rows)
     if args.json:
         return 0
@@ -300,7 +307,7 @@ def _next(current: Version | None, part: str) -> str:
     if current is None:
         return "?"
     if part == "auto":
-        return "auto"
+        return "? (nothing unreleased)"
     try:
         return str(next_version(current, part))
     except UsageError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, snapshot, with_origin
+from conftest import commit_all, git, init_repo, snapshot, with_origin
 from packaging.version import Version
 from workspace_fixtures import ROOT_UV, make_workspace
 
@@ -376,3 +376,27 @@ def test_settings_a_workspace_release_cannot_carry_out_are_refused(
         ["ship", "--all", "--repository", index.url],
         "packages/lib sets [tool.release.hooks], which workspace releases do not run yet",
     )
+
+
+def test_part_auto_is_decided_for_each_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_workspace(tmp_path / "ws", commit=False)
+    (root / "packages" / "core" / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- a feature\n"
+    )
+    (root / "packages" / "lib" / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [Unreleased]\n\n### Fixed\n\n- a bug\n"
+    )
+    init_repo(root)
+    assert run(root, "status", "--part", "auto", "--package", "core", "--package", "lib") == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line.split()[3] for line in out[2:5]}
+    assert rows["core"] == "0.2.0" and rows["lib"] == "0.1.1"
+    assert rows["app"] == "?"  # no changelog, and no Conventional Commits: nothing to say
+    assert "ship would release core 0.1.0 -> 0.2.0 (core-v0.2.0; chosen)" in out
+    assert "ship would release lib 0.1.0 -> 0.1.1 (lib-v0.1.1; chosen)" in out
+    code = run(root, "ship", "--dry-run", "--part", "auto", "--package", "app")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: app (packages/app): ")
