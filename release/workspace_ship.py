@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from . import build, bump, check, credentials, git, index, publish, verify, workspace
+from . import build, bump, check, git, index, publish, verify, workspace
+from . import workspace_preflight as preflight
 from .config import Config
 from .errors import Interrupted, ReleaseError, StepError, UsageError
 from .fsutil import write_new
@@ -95,10 +96,10 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
     """Release ``decision``'s packages as one transaction (see the module's docstring)."""
     repo = git.open_repo(run.workspace.root)
     members = members_of(run.workspace, run.root, decision)
-    remote, branch = _remote(repo, run.root)
+    remote, branch = preflight.remote(repo, run.root)
     made = Made()  # filled in as the bump goes: a rollback knows what exists at any moment
     if not resume:
-        _preflight(run, repo, members, remote, branch)
+        preflight.check(run, repo, members, remote, branch)
     try:
         if not resume:
             _bump(run, repo, decision, members, made)
@@ -129,90 +130,6 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
                 hint="run the same command again to resume (no second bump, no second upload)",
             ) from exc
     return Shipped(decision.releases, files, resume)
-
-
-# --- preflight ---
-
-
-def _remote(repo: gitpython.Repo, root: Config) -> tuple[str | None, str]:
-    """The remote to push to and the branch there: the upstream's, else origin's same name."""
-    branch = git.current_branch(repo) or git.release_branch(repo, root.branch)
-    up = git.upstream(repo, branch)
-    if up is not None:
-        return up
-    return ("origin" if "origin" in [r.name for r in repo.remotes] else None), branch
-
-
-def _preflight(
-    run: Run, repo: gitpython.Repo, members: list[Member], remote: str | None, branch: str
-) -> None:
-    """Every refusal before anything changes, all named at once (exit 2)."""
-    problems: list[str] = []
-    dirty = git.dirty_files(repo)
-    if dirty:
-        problems.append(f"uncommitted changes: {', '.join(dirty[:5])}")
-    who = git.identity_problem(repo)
-    if who:
-        problems.append(who)
-    remote_tags: dict[str, str] = {}
-    if run.push and remote is None:
-        problems.append("there is no remote to push the release to")
-    elif run.push and remote is not None:
-        remote_tags = git.remote_refs(repo, remote)
-        there = remote_tags.get(f"refs/heads/{branch}")
-        if there is not None and not git.is_ancestor(repo, there):
-            problems.append(f"{remote}/{branch} has commits this checkout lacks")
-    target = run.settings.target
-    if credentials.required(target) and not credentials.source(target, run.environ):
-        problems.append(f"no credentials for {target.describe()}")
-    problems.extend(_unsupported(run.root, members))
-    for m in members:
-        tag, version = m.release.tag, m.release.version
-        if git.tag_exists(repo, tag):
-            problems.append(f"tag {tag} already exists here")
-        if f"refs/tags/{tag}" in remote_tags:
-            problems.append(f"tag {tag} already exists on {remote}")
-        listed = _on_index(run, m)
-        if listed:
-            problems.append(f"{m.name} {version} is already on {target.index_url}")
-    if problems:
-        raise UsageError(
-            "; ".join(dict.fromkeys(problems)),
-            hint="fix these, then run again (release status shows the workspace)",
-        )
-
-
-def _unsupported(root: Config, members: list[Member]) -> list[str]:
-    """Settings a workspace release does not carry out yet: refused, never silently skipped."""
-    found = []
-    for where, cfg in (
-        ("the workspace root", root),
-        *((m.release.directory, m.config) for m in members),
-    ):
-        keys = [
-            key
-            for key, used in (
-                ("[tool.release.hooks]", bool(cfg.hooks)),
-                ("github-release", cfg.github_release),
-                ("after-release-bump", cfg.after_release_bump is not None),
-            )
-            if used
-        ]
-        if keys:
-            found.append(f"{where} sets {', '.join(keys)}, which workspace releases do not run yet")
-    return found
-
-
-def _on_index(run: Run, m: Member) -> list[str]:
-    """The files of ``m``'s new version already on the target index."""
-    listed = index.with_retries(
-        lambda: index.read_project(
-            run.settings.target.index_url, m.name, timeout=run.settings.index_timeout
-        ),
-        run.settings.upload_backoff,
-        f"read {run.settings.target.index_url}",
-    )
-    return index.files_of(listed, m.name, m.release.version)
 
 
 # --- bump: one commit, every tag ---
