@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import commands, report, stepcommands
+from . import commands, report, stepcommands, workspace_cli
 from . import settings as settings_mod
 from .cliargs import JSON_COMMANDS, build_parser
 from .commands import stop_on_sigterm
@@ -26,6 +26,8 @@ from .errors import ReleaseError, UsageError
 # Each command imports what it needs when it runs: a command starts in a fraction of the
 # time it takes to load twine, GitPython and requests all at once.
 _HANDLERS = {**commands.HANDLERS, **stepcommands.HANDLERS}
+for _name in ("ship", "status"):  # at a workspace root these list or choose the packages
+    _HANDLERS[_name] = workspace_cli.front(_HANDLERS[_name])
 
 
 def _autocomplete(parser: argparse.ArgumentParser) -> None:

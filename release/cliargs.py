@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import targets, triggers
+from . import targets, triggers, workspace_cli
 from .version import PARTS
 
 JSON_COMMANDS = ("version", "bump", "status", "ship")
@@ -286,7 +286,8 @@ def _add_ship_and_status(sub: Subparsers) -> None:
         p.add_argument(
             "--part",
             default="patch",
-            type=part_or_version,
+            type=workspace_cli.part_value(part_or_version),
+            action=workspace_cli.PartAction,
             metavar="PART|VERSION",
             help=f"what to bump: {', '.join(PARTS)}, auto (from the changelog, fragments or "
             "commits), or an explicit version (default: patch)",
@@ -301,6 +302,7 @@ def _add_ship_and_status(sub: Subparsers) -> None:
             "(N: the commits in HEAD's history), uploaded and verified, nothing pushed",
         )
         _json_option(p)
+        workspace_cli.add_arguments(p)
     p = sub.choices["ship"]
     p.description = SHIP_DESCRIPTION
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")

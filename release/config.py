@@ -38,7 +38,14 @@ KEYS = (
     "hooks",
     "git-hooks",
     "after-release-bump",
+    "packages",
+    "release-dependents",
+    "version-scheme",
+    "update-sibling-pins",
 )
+
+VERSION_SCHEMES = ("independent", "lockstep")
+"""``version-scheme``: each package its own version, or one shared version for all."""
 
 HOOK_STAGES = ("before-commit", "before-upload", "after-release")
 """The points of ``ship`` where ``[tool.release.hooks]`` commands run."""
@@ -73,6 +80,11 @@ class Config:
     """The PEP 503 normalized project name (``{name}`` in ``tag-format``), when declared."""
     tag_format_raw: str = "v{version}"
     """``tag-format`` as written; ``tag_format`` has ``{name}`` filled in already."""
+    packages: tuple[str, ...] = ()
+    """A workspace root's package directories (when it is no uv workspace)."""
+    release_dependents: bool = False
+    version_scheme: str = "independent"
+    update_sibling_pins: bool = False
 
     def hook(self, stage: str) -> tuple[str, ...]:
         """The commands of the hook ``stage`` (empty when none are configured)."""
@@ -172,6 +184,10 @@ EXAMPLES = {
     "extra-index-url": 'extra-index-url = "https://pypi.org/simple/"',
     "push": "push = false",
     "github-release": "github-release = true",
+    "packages": 'packages = ["core", "lib"]',
+    "packages entry": 'packages = ["core", "lib"]',
+    "release-dependents": "release-dependents = true",
+    "update-sibling-pins": "update-sibling-pins = true",
 }
 
 
@@ -228,6 +244,14 @@ def load(project: Path) -> Config:
         pyproject=data,
         name=name,
         tag_format_raw=raw_format,
+        packages=_packages(project, table.get("packages", [])),
+        release_dependents=_expect(
+            table.get("release-dependents", False), bool, "release-dependents"
+        ),
+        version_scheme=_version_scheme(table.get("version-scheme", "independent")),
+        update_sibling_pins=_expect(
+            table.get("update-sibling-pins", False), bool, "update-sibling-pins"
+        ),
     )
 
 
@@ -276,6 +300,27 @@ def _test_requirements(value: Any) -> tuple[str, ...] | None:
     for item in _expect(value, list, "test-requirements"):
         _expect(item, str, "test-requirements entry")
     return tuple(value)
+
+
+def _packages(project: Path, value: Any) -> tuple[str, ...]:
+    """``packages``: directories inside the repository, each named once."""
+    for item in _expect(value, list, "packages"):
+        if not _expect(item, str, "packages entry").strip():
+            raise ConfigError(
+                "[tool.release] packages has an empty entry", hint='packages = ["core", "lib"]'
+            )
+        inside(project, item, "packages entry")
+    return tuple(value)
+
+
+def _version_scheme(value: Any) -> str:
+    """``version-scheme``: independent (the default) or lockstep."""
+    if value not in VERSION_SCHEMES:
+        raise ConfigError(
+            f"[tool.release] version-scheme must be independent or lockstep, not {value!r}",
+            hint='version-scheme = "lockstep" releases every package at one shared version',
+        )
+    return str(value)
 
 
 def _auto_parts(value: Any) -> tuple[tuple[str, str], ...]:

@@ -1,0 +1,356 @@
+"""The workspace options of ``ship`` and ``status``, and what they do at a workspace root.
+
+``__main__`` adds the options with ``add_arguments`` and wraps the two commands with
+``front``: outside a workspace the commands run as before (and refuse the workspace options);
+at a workspace root, ``status`` lists every package and ``ship`` decides the release of the
+chosen packages. Only argparse is imported at start-up: the rest when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    from .config import Config
+    from .settings import Settings
+    from .workspace import Workspace
+    from .workspace_plan import Decision, Parts, Selection
+
+Command = Callable[[argparse.Namespace], int]
+
+CHOICE_HINT = "choose with --package NAME (repeatable), --all, or --changed"
+
+
+def part_value(plain: Callable[[str], str]) -> Callable[[str], object]:
+    """A ``--part`` value: what ``plain`` accepts, or ``NAME=PART`` as a (name, part) pair."""
+
+    def parse(text: str) -> object:
+        name, sep, part = text.partition("=")
+        if not sep:
+            return plain(text)
+        if not name.strip():
+            raise argparse.ArgumentTypeError(
+                f"--part {text!r} names no package\nhint: write --part NAME=PART, e.g. --part lib=minor"
+            )
+        return (name.strip(), plain(part))
+
+    return parse
+
+
+class PartAction(argparse.Action):
+    """``--part PART`` sets the part of every package; ``--part NAME=PART`` of one (repeatable)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if isinstance(values, tuple):
+            named = list(getattr(namespace, "package_parts", None) or [])
+            namespace.package_parts = [*named, values]
+        else:
+            setattr(namespace, self.dest, values)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--package``, ``--all`` and ``--changed`` for ``ship`` and ``status``."""
+    parser.set_defaults(package_parts=[])
+    parser.add_argument(
+        "--package",
+        dest="packages",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="in a workspace: release this package (repeatable)",
+    )
+    parser.add_argument(
+        "--all", dest="all_packages", action="store_true", help="in a workspace: every package"
+    )
+    parser.add_argument(
+        "--changed",
+        action="store_true",
+        help="in a workspace: the packages changed since their last tag (and, with "
+        "release-dependents = true, the packages that require them)",
+    )
+
+
+def front(command: Command) -> Command:
+    """``command`` as it is outside a workspace; at a workspace root, the workspace's."""
+
+    def run(args: argparse.Namespace) -> int:
+        from . import workspace
+        from .errors import ConfigError
+
+        try:
+            found = workspace.layout(args.project)
+        except ConfigError:
+            if _workspace_options(args):
+                raise
+            found = None  # the command reports an unreadable pyproject.toml its own way
+        if found is None:
+            if _workspace_options(args):
+                raise workspace.not_a_workspace(args.project)
+            return command(args)
+        return _status(args) if args.command == "status" else _ship(args)
+
+    return run
+
+
+def _workspace_options(args: argparse.Namespace) -> bool:
+    return bool(
+        getattr(args, "packages", None)
+        or getattr(args, "all_packages", False)
+        or getattr(args, "changed", False)
+        or getattr(args, "package_parts", None)
+    )
+
+
+def selection_of(args: argparse.Namespace) -> Selection:
+    """What the flags chose."""
+    from .workspace_plan import Selection
+
+    return Selection(
+        names=tuple(args.packages or ()),
+        all=bool(args.all_packages),
+        changed=bool(args.changed),
+    )
+
+
+def parts_of(args: argparse.Namespace) -> Parts:
+    """``--part PART`` and every ``--part NAME=PART``."""
+    from .workspace_plan import Parts
+
+    return Parts(default=args.part, named=tuple(args.package_parts or ()))
+
+
+def _settings(args: argparse.Namespace, root: Config) -> Settings:
+    """The run's settings from the flags, the environment and the root's ``[tool.release]``."""
+    from . import settings
+
+    return settings.build(
+        root,
+        repository=getattr(args, "repository", None),
+        index_url=getattr(args, "index_url", None),
+        environ=os.environ,
+    )
+
+
+def _resolved(
+    ws: Workspace, root: Config, parts: Parts, names: Sequence[str], *, quiet: bool = False
+) -> Parts:
+    """``parts`` with ``auto`` decided for each of ``names`` from its notes or commits.
+
+    ``quiet``: a package with nothing to release keeps ``auto`` (status shows ``?``).
+    """
+    import dataclasses
+
+    from . import unreleased, workspace
+    from .errors import UsageError
+
+    named = dict(parts.named)
+    for name in names:
+        p = ws.package(name)
+        if p is None or p.current is None or parts.of(name) != "auto":
+            continue
+        cfg = workspace.package_config(ws.root, p.directory, ws.lockstep, root)
+        try:
+            named[name] = unreleased.resolve(cfg, p.current, "auto").spec
+        except UsageError as exc:
+            if quiet:
+                continue
+            raise UsageError(f"{name} ({p.directory}): {exc.message}", hint=exc.hint) from None
+    return dataclasses.replace(parts, named=tuple(named.items()))
+
+
+def _decision(args: argparse.Namespace, ws: Workspace, root: Config, checked: Settings) -> Decision:
+    """What ship would do with the flags' choice (sibling versions read from the target)."""
+    from . import workspace, workspace_plan
+
+    selection = selection_of(args)
+    chosen, _ = workspace_plan.choose(ws, selection)
+    parts = _resolved(ws, root, parts_of(args), list(chosen))
+    local = checked.target.name == "local"
+    index_url = None if local else checked.target.index_url
+    available = workspace.sibling_versions(ws, index_url, checked.index_timeout)
+    return workspace_plan.decide(ws, selection, parts, available)
+
+
+def _ship(args: argparse.Namespace) -> int:
+    """``ship`` at a workspace root: refuse without a choice; decide; show, or release."""
+    from . import config, workspace, workspace_plan
+    from .errors import UsageError
+
+    ws = workspace.read(args.project)
+    resumed = workspace_plan.resuming(ws)
+    if not selection_of(args).made and resumed is None:
+        raise UsageError(
+            f"{ws.root} is a workspace of {len(ws.packages)} packages: "
+            f"choose what to release ({ws.listing()})",
+            hint=CHOICE_HINT,
+        )
+    if getattr(args, "dev", False):
+        raise UsageError(
+            "--dev is not supported in a workspace yet", hint="leave out --dev in a workspace"
+        )
+    root = config.load(ws.root)
+    checked = _settings(args, root)
+    decision = resumed or _decision(args, ws, root, checked)
+    error = decision.error()
+    if error is not None:
+        raise error
+    args.doc["workspace"] = _json(ws, decision)
+    say = (lambda line: None) if args.json else print
+    if args.dry_run:
+        for line in workspace_plan.describe(decision):
+            say(f"  would {line}")
+        say(f"dry run: {len(decision.releases)} package(s) of the workspace at {ws.root}")
+        return 0
+    return _carry_out(args, ws, root, checked, decision, resumed is not None, say)
+
+
+def _carry_out(
+    args: argparse.Namespace,
+    ws: Workspace,
+    root: Config,
+    checked: Settings,
+    decision: Decision,
+    resume: bool,
+    say: Callable[[str], None],
+) -> int:
+    """Run the transaction (in a rehearsal for the local target) and say what it did."""
+    import sys
+
+    from . import git, workspace_ship
+
+    run = workspace_ship.Run(
+        workspace=ws,
+        root=root,
+        settings=checked,
+        push=root.push and not args.no_push,
+        isolated=not args.no_isolation,
+        echo=lambda line: print(line, file=sys.stderr, flush=True),
+        environ=os.environ,
+    )
+    names = ", ".join(f"{r.name} {r.version}" for r in decision.releases)
+    if checked.target.name == "local":
+        workspace_ship.rehearse(run, decision, keep=args.keep, resume=resume)
+        if resume:
+            say(
+                f"rehearsal passed: {names} is already released ({', '.join(decision.tags)} at HEAD); rehearsed its files again"
+            )
+            return 0
+        say(f"rehearsal passed: {names} would be released as {', '.join(decision.tags)}")
+        return 0
+    members = workspace_ship.members_of(ws, root, decision)
+    if resume and workspace_ship.complete(git.open_repo(ws.root), members):
+        say(f"already released: {names} ({', '.join(decision.tags)}); nothing to do")
+        return 0
+    workspace_ship.ship(run, decision, resume=resume)
+    args.doc["released"] = True
+    say(f"released {names} ({', '.join(decision.tags)}) on {checked.target.index_url}")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """``status`` at a workspace root: every package, and what ship would do with the choice."""
+    from . import config, workspace, workspace_plan
+
+    ws = workspace.read(args.project)
+    root = config.load(ws.root)
+    decision = _decision(args, ws, root, _settings(args, root))
+    rows = _rows(ws, _resolved(ws, root, parts_of(args), [p.name for p in ws.packages], quiet=True))
+    args.doc["workspace"] = _json(ws, decision, rows)
+    if args.json:
+        return 0
+    mode = "one shared version (lockstep)" if ws.lockstep else "independent versions"
+    print(f"workspace:   {ws.root} ({ws.kind}, {len(ws.packages)} packages, {mode})")
+    for line in _table(rows):
+        print(f"  {line}")
+    if not selection_of(args).made:
+        print(f"ship needs a choice: {CHOICE_HINT.removeprefix('choose with ')}")
+    elif decision.refusals:
+        for r in decision.refusals:
+            print(f"  [FAIL] {r.message}")
+        print(f"ship would refuse: {len(decision.refusals)} problem(s)")
+    else:
+        for line in workspace_plan.describe(decision):
+            print(f"ship would {line}")
+    return 0
+
+
+def _rows(ws: Workspace, parts: Parts) -> list[dict[str, str]]:
+    """One row per package: what status shows and ``--json`` carries."""
+    return [
+        {
+            "name": p.name,
+            "directory": p.directory,
+            "version": str(p.current) if p.current is not None else f"? ({p.problem})",
+            "next": _next(p.current, parts.of(p.name)),
+            "last_tag": p.last_tag or "-",
+            "changed": "yes" if p.changed else "no",
+        }
+        for p in ws.packages
+    ]
+
+
+def _next(current: Version | None, part: str) -> str:
+    from .errors import UsageError
+    from .version import next_version
+
+    if current is None:
+        return "?"
+    if part == "auto":
+        return "? (nothing unreleased)"
+    try:
+        return str(next_version(current, part))
+    except UsageError:
+        return "?"
+
+
+HEADINGS = {
+    "name": "package",
+    "directory": "directory",
+    "version": "version",
+    "next": "next",
+    "last_tag": "last tag",
+    "changed": "changed",
+}
+
+
+def _table(rows: list[dict[str, str]]) -> list[str]:
+    """Rows as aligned columns under a heading line."""
+    widths = {k: max(len(h), *(len(r[k]) for r in rows)) for k, h in HEADINGS.items()}
+    lines = ["  ".join(h.ljust(widths[k]) for k, h in HEADINGS.items()).rstrip()]
+    lines.extend("  ".join(r[k].ljust(widths[k]) for k in HEADINGS).rstrip() for r in rows)
+    return lines
+
+
+def _json(
+    ws: Workspace, decision: Decision, rows: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    return {
+        "root": str(ws.root),
+        "kind": ws.kind,
+        "lockstep": ws.lockstep,
+        "packages": rows or [],
+        "releases": [
+            {
+                "name": r.name,
+                "directory": r.directory,
+                "current": str(r.current),
+                "next": str(r.version),
+                "tag": r.tag,
+                "why": r.why,
+            }
+            for r in decision.releases
+        ],
+        "rewrites": [{"package": w.package, "old": w.old, "new": w.new} for w in decision.rewrites],
+        "refusals": [{"message": r.message, "hint": r.hint} for r in decision.refusals],
+    }

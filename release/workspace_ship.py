@@ -1,0 +1,367 @@
+"""A workspace release as one transaction, built from the single-package building blocks.
+
+1. preflight every chosen package (clean tree, tags free here and on the remote, versions
+   free on the index, credentials);
+2. one release commit naming every package and version (pins rewritten with it), all tags;
+3. build and check every package (independent builds in parallel);
+4. push the commit and every tag atomically;
+5. upload and verify each package in dependency order, so a package's verify installs its
+   siblings from the target index.
+
+A failure up to and including the push rolls back the commit and the tags: the checkout is
+as it was. After that nothing is rolled back; the same command resumes at HEAD, whose tags
+say which release it is, and each package's record (``.git/releasekit/NAME/TAG``, as for one
+package) says what is done: no second bump, no second upload.
+
+This runs beside ``pipeline.ship`` until the plan-of-steps restructure, when it becomes a plan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from . import build, bump, check, git, index, publish, verify, workspace
+from . import workspace_preflight as preflight
+from .config import Config
+from .errors import Interrupted, ReleaseError, StepError, UsageError
+from .fsutil import write_new
+from .model import Release
+from .settings import Settings
+from .workspace_plan import Decision, PackageRelease
+
+if TYPE_CHECKING:
+    from .gitrepo import Repo
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One package of the transaction: its release and its configuration."""
+
+    release: PackageRelease
+    config: Config
+
+    @property
+    def name(self) -> str:
+        """The package's normalised name."""
+        return self.release.name
+
+    def state_file(self, repo: Repo) -> Path:
+        """Where this package's resume record is kept (the single-package layout)."""
+        name = canonicalize_name(self.name)
+        return Path(repo.git_dir) / "releasekit" / name / self.release.tag / "state.json"
+
+
+@dataclass
+class Shipped:
+    """What the transaction did."""
+
+    releases: tuple[PackageRelease, ...]
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    resumed: bool = False
+
+
+@dataclass(frozen=True)
+class Run:
+    """Everything a step needs besides the members."""
+
+    workspace: workspace.Workspace
+    root: Config
+    settings: Settings
+    push: bool
+    isolated: bool
+    echo: Echo
+    environ: Mapping[str, str]
+
+
+def members_of(ws: workspace.Workspace, root: Config, decision: Decision) -> list[Member]:
+    """Each release with its package's configuration, in the decision's (dependency) order."""
+    return [
+        Member(r, workspace.package_config(ws.root, r.directory, ws.lockstep, root))
+        for r in decision.releases
+    ]
+
+
+def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
+    """Release ``decision``'s packages as one transaction (see the module's docstring)."""
+    repo = git.open_repo(run.workspace.root)
+    members = members_of(run.workspace, run.root, decision)
+    remote, branch = preflight.remote(repo, run.root)
+    made = Made()  # filled in as the bump goes: a rollback knows what exists at any moment
+    if not resume:
+        preflight.check(run, repo, members, remote, branch)
+    try:
+        if not resume:
+            _bump(run, repo, decision, members, made)
+        files = _build_all(run, repo, members)
+        _push(run, repo, remote, branch, decision.tags)
+    except BaseException as exc:
+        if made:
+            _rollback(repo, made, members)
+            run.echo("rolled back: the release commit and its tags are gone, every file as it was")
+        if isinstance(exc, KeyboardInterrupt):
+            undone = "rolled back" if made else "nothing was changed"
+            raise Interrupted(
+                f"interrupted before the first upload; {undone}", hint="run again"
+            ) from exc
+        if isinstance(exc, ReleaseError) and not isinstance(exc, UsageError):
+            raise StepError(
+                exc.message,
+                hint=f"{exc.hint + '; then ' if exc.hint else 'fix it, then '}run again",
+            ) from exc
+        raise
+    for m in members:
+        try:
+            _upload_and_verify(run, repo, m, files[m.name])
+        except KeyboardInterrupt as exc:
+            raise Interrupted(
+                f"interrupted during the upload or verify of {m.name}; the release is pushed, "
+                "so nothing was rolled back",
+                hint="run the same command again to resume (no second bump, no second upload)",
+            ) from exc
+    return Shipped(decision.releases, files, resume)
+
+
+# --- bump: one commit, every tag ---
+
+
+def commit_message(releases: tuple[PackageRelease, ...]) -> str:
+    """The release commit's message: every package and version, then one line each."""
+    head = "Release " + ", ".join(f"{r.name} {r.version}" for r in releases)
+    body = "\n".join(f"- {r.name} {r.current} -> {r.version} ({r.tag})" for r in releases)
+    return f"{head}\n\n{body}\n"
+
+
+@dataclass
+class Made:
+    """What the bump has made so far: the commit's outcome and the tags."""
+
+    outcome: bump.Outcome | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.outcome is not None or bool(self.tags)
+
+
+def _bump(run: Run, repo: Repo, decision: Decision, members: list[Member], made: Made) -> None:
+    """Rewrite every version source, changelog and sibling pin; commit once; tag each."""
+    files: dict[Path, bytes] = {}
+    first: bump.BumpPlan | None = None
+    for m in members:
+        plan = bump.plan(bump.read_state(m.config), str(m.release.version), commit=True)
+        if plan.towncrier is not None:
+            raise UsageError(
+                f"{m.name} uses towncrier, which workspace releases do not run yet",
+                hint=f"release {m.name} on its own, or keep its notes in a Keep a Changelog file",
+            )
+        first = first or plan
+        files.update({p.resolve(): data for p, data in plan.files.items()})
+    pins = [(w.directory, w.old, w.new) for w in decision.rewrites]
+    files = workspace.pin_files(run.workspace.root, pins, files)
+    assert first is not None
+    combined = bump.BumpPlan(
+        root=run.workspace.root,
+        current=first.current,
+        target=first.target,
+        edits=(),
+        changelog=None,
+        changelog_note=None,
+        files=files,
+        commit=bool(files),
+        tag=None,
+        vcs=None,
+        git_hooks=run.root.git_hooks,
+        message=commit_message(decision.releases),
+    )
+    run.echo(f"bump: {commit_message(decision.releases).splitlines()[0]}")
+    made.outcome = bump.execute(combined)  # on its own failure it rolls itself back
+    for r in decision.releases:
+        if r.tag not in made.tags:
+            made.tags.append(r.tag)  # first: preflight made sure no tag of that name existed
+            git.create_tag(repo, r.tag, f"Release {r.name} {r.version}")
+    commit = made.outcome.commit or git.head_sha(repo)
+    run.echo(f"  commit {commit[:12]}, tags {', '.join(made.tags)}")
+
+
+def _rollback(repo: Repo, made: Made, members: list[Member]) -> None:
+    for tag in made.tags:
+        if git.tag_exists(repo, tag):
+            git.delete_tag(repo, tag)
+    if made.outcome is not None:
+        bump.rollback(made.outcome)
+    for m in members:
+        shutil.rmtree(m.state_file(repo).parent, ignore_errors=True)
+
+
+# --- build and check ---
+
+
+def _build_all(run: Run, repo: Repo, members: list[Member]) -> dict[str, list[Path]]:
+    """Build (or reuse the earlier run's files of) every package and check each."""
+    with ThreadPoolExecutor(max_workers=min(4, len(members)) or 1) as pool:
+        # builds need only their backends, not their siblings: all may run at once
+        futures = {m.name: pool.submit(_build_and_check, run, repo, m) for m in members}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _build_and_check(run: Run, repo: Repo, m: Member) -> list[Path]:
+    files = _build_one(run, repo, m)
+    try:
+        check.check(files, m.name, m.release.version)
+    except ReleaseError as exc:
+        raise StepError(f"check of {m.name} failed: {exc.message}", hint=exc.hint) from exc
+    run.echo(f"check: {m.name} {m.release.version}: {len(files)} file(s) ok")
+    return files
+
+
+def _build_one(run: Run, repo: Repo, m: Member) -> list[Path]:
+    state_file = m.state_file(repo)
+    saved = _read(state_file)
+    commit = git.tag_commit(repo, m.release.tag)
+    dist = state_file.parent / "dist"
+    recorded = saved.get("files")
+    if saved.get("commit") == commit and isinstance(recorded, dict) and recorded:
+        paths = [dist / str(n) for n in recorded]
+        if all(p.is_file() and index.sha256_file(p) == recorded[p.name] for p in paths):
+            run.echo(f"build: {m.name}: reusing the files built from {m.release.tag}")
+            return paths
+    if dist.exists():
+        shutil.rmtree(dist)
+    try:
+        built = build.build(m.config, ref=m.release.tag, outdir=dist, isolated=run.isolated)
+    except ReleaseError as exc:
+        raise StepError(f"build of {m.name} failed: {exc.message}", hint=exc.hint) from exc
+    paths = list(built.artifacts)
+    _write(
+        state_file, {"commit": built.commit, "files": {p.name: index.sha256_file(p) for p in paths}}
+    )
+    run.echo(f"build: {m.name}: {', '.join(p.name for p in paths)}")
+    return paths
+
+
+# --- push, upload, verify ---
+
+
+def _push(run: Run, repo: Repo, remote: str | None, branch: str, tags: tuple[str, ...]) -> None:
+    """The commit and every tag in one atomic push, unless the remote has them already."""
+    if not run.push or remote is None:
+        run.echo("push: skipped" + (" (--no-push)" if not run.push else " (no remote)"))
+        return
+    head = git.head_sha(repo)
+    there = git.remote_refs(repo, remote)
+    if all(there.get(f"refs/tags/{t}") == git.tag_commit(repo, t) for t in tags):
+        run.echo(f"push: {remote} has every tag already")
+        return
+    git.push_atomic(repo, remote, [f"HEAD:refs/heads/{branch}", *(f"refs/tags/{t}" for t in tags)])
+    run.echo(f"push: {branch} ({head[:12]}) and {', '.join(tags)} to {remote}")
+
+
+def _upload_and_verify(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
+    state_file = m.state_file(repo)
+    target = run.settings.target
+    label = f"{m.name} {m.release.version}"
+    try:
+        with contextlib.redirect_stdout(_Lines(run.echo)):  # twine prints its own progress
+            done = publish.publish(files, target, run.settings.upload_backoff, run.echo)
+        uploaded = sum(1 for _, o in done.outcomes if o == "uploaded")
+        _write(state_file, {**_read(state_file), "uploaded": True})
+        run.echo(f"upload: {label}: {uploaded} uploaded, {len(files) - uploaded} already there")
+        if _read(state_file).get("verified") is not True:
+            verify.verify(
+                Release(m.name, m.release.version, m.release.tag),
+                verify.Where(
+                    target.index_url, run.settings.extra_index_url, run.settings.verify_backoff
+                ),
+                local=files,
+                echo=run.echo,
+                environ=run.environ,
+            )
+            _write(state_file, {**_read(state_file), "verified": True})
+        run.echo(f"verified: {label} installs from {target.index_url}")
+    except ReleaseError as exc:
+        raise StepError(
+            f"{label}: {exc.message}",
+            hint=f"{exc.hint + '; then ' if exc.hint else ''}run the same command again to "
+            "resume: nothing is rolled back once the release is pushed",
+        ) from exc
+
+
+class _Lines(io.StringIO):
+    """A text stream that passes each complete line to ``echo``, indented."""
+
+    def __init__(self, echo: Echo) -> None:
+        super().__init__()
+        self.echo = echo
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        """Echo every complete line of ``text``; keep the rest for the next write."""
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            if line.strip():
+                self.echo(f"    {line.strip()}")
+        return len(text)
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: Path, data: Mapping[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_new(path, (json.dumps(dict(data), indent=2, sort_keys=True) + "\n").encode())
+
+
+def complete(repo: Repo, members: list[Member]) -> bool:
+    """Whether every package's record says it was uploaded and verified."""
+    return all(_read(m.state_file(repo)).get("verified") is True for m in members)
+
+
+def rehearse(run: Run, decision: Decision, *, keep: bool, resume: bool = False) -> Shipped:
+    """The transaction in a throwaway clone, against a throwaway index (the local target)."""
+    import tempfile
+
+    from . import config as config_mod
+    from . import rehearsal, server, settings
+
+    workdir = Path(tempfile.mkdtemp(prefix="releasekit-rehearsal-"))
+    try:
+        clone = rehearsal._prepare(run.root, workdir)
+        inner = config_mod.load(clone)
+        env = dict(run.environ)
+        env["RELEASE_EXTRA_INDEX_URL"] = " ".join(rehearsal.dependency_indexes(inner, run.environ))
+        run.echo(f"rehearsal: a throwaway clone in {workdir}, a throwaway index")
+        with server.running(workdir / "index") as srv:
+            checked = settings.build(
+                inner, repository=srv.url, index_url=srv.index_url, environ=env
+            )
+            inner_run = Run(
+                workspace=workspace.read(clone),
+                root=inner,
+                settings=checked,
+                push=True,
+                isolated=run.isolated,
+                echo=run.echo,
+                environ=env,
+            )
+            return ship(inner_run, decision, resume=resume)
+    finally:
+        if keep:
+            run.echo(f"kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
