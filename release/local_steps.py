@@ -46,7 +46,9 @@ class Bump:
         ctx.reporter.start("bump", f"{self.current} -> {r.version}")
         config = ctx.settings.config
         plan = bump.plan(bump.read_state(config), str(r.version), commit=True, tag=True)
-        ctx.bumped = bump.execute(plan, (lambda: hook.call(ctx, None)) if hook else None)
+        ctx.bumped = bump.execute(
+            plan, (lambda: hook.call(ctx, None)) if hook else None, ctx.environ
+        )
         made = f"commit {ctx.bumped.commit[:12]}, " if ctx.bumped.commit else "no files to change, "
         ctx.reporter.finish("ok", f"{made}tag {r.tag}")
         # a resume's hooks still know the version the release was made from
@@ -77,7 +79,7 @@ class DevBump:
         """Commit the .dev0 version on top of the release commit."""
         ctx.reporter.start("dev bump", f"{self.release.version} -> {self.dev}")
         plan = bump.dev_plan(bump.read_state(ctx.settings.config), self.dev)
-        ctx.dev_bumped = bump.execute(plan)
+        ctx.dev_bumped = bump.execute(plan, None, ctx.environ)
         commit = str(ctx.dev_bumped.commit)[:12]
         ctx.reporter.finish("ok", f"commit {commit} on top of the release commit")
 
@@ -110,7 +112,9 @@ class Build:
         ctx.reporter.start("build", f"sdist and wheel from a clean checkout of {tag}")
         if ctx.dist.exists():
             shutil.rmtree(ctx.dist)
-        built = build.build(config, ref=tag, outdir=ctx.dist, isolated=ctx.options.isolated)
+        built = build.build(
+            config, ref=tag, outdir=ctx.dist, isolated=ctx.options.isolated, environ=ctx.environ
+        )
         ctx.files = list(built.artifacts)
         ctx.save(saved.built(built.commit, {p.name: index.sha256_file(p) for p in ctx.files}))
         ctx.reporter.finish("ok", ", ".join(p.name for p in ctx.files))

@@ -14,7 +14,6 @@ The work is split three ways: ``world.read`` (all the I/O), ``plan.decide`` (pur
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from .errors import ReleaseError, StepError, UsageError
 from .model import Options, Release
 from .plan import Plan, decide
 from .progress import Reporter
+from .secrets import inherited
 from .settings import Settings
 from .steps import Context
 from .targets import Target
@@ -251,7 +251,7 @@ def ship(
     settings: Settings | None = None,
 ) -> Result:
     """Run the pipeline on this checkout (the target must not be ``local``)."""
-    env = os.environ if environ is None else environ
+    env = inherited(environ)
     s, settings = _preflight(config, options, reporter, env, settings)
     release, world = s.world.release, s.world
     assert release is not None and world.record_path is not None

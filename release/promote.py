@@ -77,7 +77,9 @@ def promote(
     extra = extra_index_url(config, environ)
     with tempfile.TemporaryDirectory(prefix="release-promote-") as tmp:
         downloaded = _download(release, source, backoff, Path(tmp, "from-index"), echo)
-        built = build.build(config, ref=release.tag, outdir=Path(tmp, "fresh"), isolated=isolated)
+        built = build.build(
+            config, ref=release.tag, outdir=Path(tmp, "fresh"), isolated=isolated, environ=environ
+        )
         fresh = {p.name: index.sha256_file(p) for p in built.artifacts}
         problems = compare(downloaded, fresh)
         if problems:

@@ -179,6 +179,12 @@ class Announce:
         """Create or update the GitHub Release, and record that it is done."""
         tag = self.release.tag
         ctx.reporter.start("announce", f"GitHub Release {tag}")
-        _notes, _repo, outcome = github.run(ctx.settings.config, tag, ctx.environ, assets=ctx.files)
+        _notes, _repo, outcome = github.run(
+            ctx.settings.config,
+            tag,
+            ctx.environ,
+            assets=ctx.files,
+            backoff=ctx.settings.github_backoff,
+        )
         ctx.save(ctx.record().but(announced=True))
         ctx.reporter.finish("ok", f"{outcome.action} {outcome.url}")

@@ -108,7 +108,7 @@ def rehearse(
             f"dependencies: from {' and '.join(dependency_indexes(inner, environ))}, as the "
             "release's target resolves them ([tool.release] repository and extra-index-url)"
         )
-        with server.running(workdir / "index") as srv:
+        with server.running(workdir / "index", environ=environ) as srv:
             result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, env)
     except BaseException as exc:
         if isinstance(exc, ReleaseError) and not kept:

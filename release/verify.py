@@ -27,7 +27,7 @@ from packaging.version import InvalidVersion, Version
 from . import index, proc, tools
 from .errors import StepError, UsageError
 from .retry import Backoff, GaveUp, retry
-from .secrets import scrubbed_env
+from .secrets import inherited, scrubbed_env
 
 if TYPE_CHECKING:
     from .model import Release
@@ -327,7 +327,7 @@ def verify(
     environ: Mapping[str, str] | None = None,
 ) -> Verified:
     """Wait for the release on the index, check its files, install it alone and use it."""
-    environ = os.environ if environ is None else environ
+    environ = inherited(environ)
     installer = choose_installer(environ, tools.which)
     local_hashes = {p.name: index.sha256_file(p) for p in local}
     echo(f"verify: {release} from {where.index_url}")
