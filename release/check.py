@@ -115,7 +115,8 @@ def twine_check(paths: list[Path]) -> str | None:
     """Run ``twine check --strict``; its findings when it fails, else None.
 
     In this process, not as ``python -m twine``: a second interpreter loading twine again
-    cost more than the check itself, and ship loads twine anyway to upload.
+    cost more than the check itself, and ship loads twine anyway to upload. Not for threads:
+    twine prints and logs through process-wide streams, which this redirects while it runs.
     """
     from twine.commands import check as twine_commands_check
     from twine.exceptions import TwineException

@@ -211,12 +211,14 @@ def _build_all(run: Run, repo: Repo, members: list[Member]) -> dict[str, list[Pa
     """Build (or reuse the earlier run's files of) every package and check each."""
     with ThreadPoolExecutor(max_workers=min(4, len(members)) or 1) as pool:
         # builds need only their backends, not their siblings: all may run at once
-        futures = {m.name: pool.submit(_build_and_check, run, repo, m) for m in members}
-        return {name: future.result() for name, future in futures.items()}
+        futures = {m.name: pool.submit(_build_one, run, repo, m) for m in members}
+        built = {name: future.result() for name, future in futures.items()}
+    # checked here, one after another: twine's check prints and logs through process-wide
+    # streams, so two checks in threads would mix their findings (each takes a fraction of a second)
+    return {m.name: _check(run, m, built[m.name]) for m in members}
 
 
-def _build_and_check(run: Run, repo: Repo, m: Member) -> list[Path]:
-    files = _build_one(run, repo, m)
+def _check(run: Run, m: Member, files: list[Path]) -> list[Path]:
     try:
         check.check(files, m.name, m.release.version)
     except ReleaseError as exc:
