@@ -35,7 +35,7 @@ _CACHES = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Compile this checkout's ``release`` package once, before the workers start.
+    """Compile the ``release`` package once, and have xdist hand out one test at a time.
 
     The tests run ``python -m release`` in hundreds of subprocesses; where
     PYTHONDONTWRITEBYTECODE is set (as on the machine these tests share), each compiled the
@@ -44,13 +44,18 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if not hasattr(config, "workerinput"):  # the xdist controller, or a run without xdist
         compileall.compile_dir(REPO / "release", quiet=1)
+    # xdist's load scheduling hands each worker a quarter of the suite up front, in order:
+    # with the slow tests first, one worker got all of them. One test at a time instead, so
+    # whichever worker is free takes the next (the slowest first: the last to end are short).
+    if config.getoption("maxschedchunk", None) is None:
+        config.option.maxschedchunk = 1
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the slow tests first, keeping the order otherwise (the sort is stable).
 
-    xdist hands the tests out in this order: a slow end-to-end test left for the end keeps
-    one worker busy while the other has nothing left to do.
+    xdist hands the tests out in this order (one at a time: see ``pytest_configure``): a slow
+    end-to-end test left for the end keeps one worker busy while the other has nothing to do.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import http.client
 import re
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -33,6 +32,7 @@ class FaultProxy:
         self.uploads: list[str] = []
         self.faults: list[str] = []  # the uploads failed on purpose, to wait on
         self.authorizations: list[str] = []  # the Authorization header of every upload
+        self.closed = threading.Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +51,10 @@ class FaultProxy:
                         self.send_error(proxy.fail_status, "injected fault")
                         proxy.faults.append(filename)
                         return
-                    time.sleep(proxy.upload_delay)
+                    # a proxy that is closed meanwhile passes nothing on: the index may be
+                    # the next test's (one pypiserver per worker, emptied for each test)
+                    if proxy.closed.wait(proxy.upload_delay):
+                        return
                 elif proxy.fail_reads > 0 and "/simple/" in self.path:
                     proxy.fail_reads -= 1
                     self.send_error(proxy.fail_status, "injected fault")
@@ -79,6 +82,8 @@ class FaultProxy:
             do_GET = do_POST = do_HEAD = _forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # server_close() then waits for the requests under way: none lands after the exit
+        self.server.daemon_threads = False
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -91,5 +96,6 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()

@@ -23,7 +23,9 @@ from release.promote import compare
 from release.server import Server, running
 
 
-@pytest.fixture(scope="module")
+# session scope: the slow tests run first, the others later, and a module-scoped fixture
+# would be made again when a worker comes back to this module
+@pytest.fixture(scope="session")
 def _index_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
     with running(tmp_path_factory.mktemp("from")) as a, running(tmp_path_factory.mktemp("to")) as b:
         yield a, b
@@ -31,11 +33,11 @@ def _index_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
 
 @pytest.fixture
 def two_indexes(_index_pair: tuple[Server, Server]) -> tuple[Server, Server]:
-    """Two real pypiservers, both empty at the start of the test (this module's, emptied)."""
+    """Two real pypiservers, both empty at the start of the test (this worker's pair, emptied)."""
     return emptied(_index_pair[0]), emptied(_index_pair[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _tagged_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     """pub-hatch-cli committed, tagged v1.0.0 and built once: (repository, artifacts)."""
     top = tmp_path_factory.mktemp("tagged")

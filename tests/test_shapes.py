@@ -46,6 +46,13 @@ def init_and_push(work: Path, branch: str, *argv: str) -> str:
     return proc.stdout
 
 
+def bump_and_push(work: Path, branch: str, target: str) -> None:
+    """``release bump TARGET --commit --tag``, pushed with its tag to ``branch``."""
+    proc = release_cli("--project", str(work), "bump", target, "--commit", "--tag")
+    assert proc.returncode == 0, proc.stderr
+    git(work, "push", "-q", "--follow-tags", "origin", branch)
+
+
 def run(work: Path, event: Event, origin: Path, tmp_path: Path, env: dict[str, str], index: Server):
     """The release workflow of ``work`` for ``event``; asserts every job it ran passed."""
     started = time.monotonic()
@@ -94,9 +101,7 @@ def test_tag_shape_releases_from_a_pushed_tag(
     out = init_and_push(work, "master", "--trigger", "tag")
     assert "leave .github/workflows/ci.yml (it exists and is kept without --force" in out
     assert (work / ".github/workflows/ci.yml").read_bytes() == ci_before
-    proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
-    assert proc.returncode == 0, proc.stderr
-    git(work, "push", "-q", "--follow-tags", "origin", "master")
+    bump_and_push(work, "master", "patch")
 
     results = run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
 
@@ -169,9 +174,7 @@ def test_release_shape_publishes_a_github_release_and_refuses_a_branch_dispatch(
     )
     assert index_files(fresh_index) == []
 
-    proc = release_cli("--project", str(work), "bump", "0.1.0a9", "--commit", "--tag")
-    assert proc.returncode == 0, proc.stderr
-    git(work, "push", "-q", "--follow-tags", "origin", "main")
+    bump_and_push(work, "main", "0.1.0a9")
     results = run(work, Event("release", "refs/tags/v0.1.0a9"), origin, tmp_path, env, fresh_index)
 
     assert ran(results) == [nox_job("publish", "nox -s publish")]
@@ -204,9 +207,7 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
     assert git(origin, "tag") == ""
     assert git(origin, "rev-parse", "master") == pushed
 
-    proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
-    assert proc.returncode == 0, proc.stderr
-    git(work, "push", "-q", "--follow-tags", "origin", "master")
+    bump_and_push(work, "master", "patch")
     results = run(
         work, Event("push", "refs/tags/v0.9.1"), origin, tmp_path / "tag", env, fresh_index
     )
@@ -230,9 +231,7 @@ def test_tag_shape_with_a_hand_written_changelog_section(
         )
     )
     init_and_push(work, "master", "--trigger", "tag")
-    proc = release_cli("--project", str(work), "bump", "patch", "--commit", "--tag")
-    assert proc.returncode == 0, proc.stderr
-    git(work, "push", "-q", "--follow-tags", "origin", "master")
+    bump_and_push(work, "master", "patch")
 
     run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
 
