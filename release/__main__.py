@@ -60,10 +60,11 @@ def _release_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     _autocomplete(parser)
     args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.argv = argv
     # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     args.json = bool(getattr(args, "json", False) or args.json_first)
