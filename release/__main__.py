@@ -24,7 +24,7 @@ from .commands import stop_on_sigterm
 from .errors import ReleaseError, UsageError
 
 # Each command imports what it needs when it runs: a command starts in a fraction of the
-# time it takes to load twine, GitPython and requests all at once.
+# time it takes to load twine and requests all at once.
 _HANDLERS = {**commands.HANDLERS, **stepcommands.HANDLERS}
 for _name in ("ship", "status"):  # at a workspace root these list or choose the packages
     _HANDLERS[_name] = workspace_cli.front(_HANDLERS[_name])
@@ -62,10 +62,11 @@ def _release_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     _autocomplete(parser)
     args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.argv = argv
     # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     args.json = bool(getattr(args, "json", False) or args.json_first)

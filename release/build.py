@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import check, git, proc, sdist, tools
+from . import git, proc, sdist, tools
 from .config import Config
 from .errors import StepError, UsageError
 from .secrets import SECRET_VARS, inherited, scrubbed_env
@@ -123,6 +123,8 @@ def build(
         env = {**build_env(inherited(environ), epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
         done = proc.run(cmd, cwd=tmp, env=env, merge=True)
         if done.returncode != 0:
+            from . import check  # its readme hint; loading it costs every build a tenth of a second
+
             last = proc.tail(done.stdout)
             raise StepError(
                 f"build of {sha[:12]} failed (exit status {done.returncode}); its last lines:\n{last}",

@@ -7,10 +7,11 @@ parser imports nothing heavy, so that ``release bump --dry-run`` starts quickly.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from . import targets, triggers, workspace_cli
 from .version import PARTS
@@ -35,6 +36,39 @@ _FILES_HELP = "default: the release's files in dist/"
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction["_Parser"]
+
+
+class _Adds(Protocol):
+    def add_argument(self, *args: Any, **kwargs: Any) -> object: ...
+
+
+class _Unused:
+    """The arguments of a command that is not being run: nobody parses them, so none is built."""
+
+    description: str | None = None
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> object:
+        return None
+
+
+class _Commands:
+    """Registers every command; builds the arguments of ``wanted`` only (None: of every one).
+
+    Each argument costs argparse some work; a quick command should not pay for all ninety.
+    """
+
+    def __init__(self, sub: Subparsers, wanted: str | None) -> None:
+        self.sub, self.wanted = sub, wanted
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Adds:
+        """The parser of command ``name`` to add arguments to."""
+        parser = self.sub.add_parser(name, **kwargs)
+        return parser if self.wanted in (None, name) else _Unused()
+
+    def described(self, name: str, description: str) -> _Adds:
+        """Command ``name`` (already added) with its ``description``, to add more arguments."""
+        self.sub.choices[name].description = description
+        return self.sub.choices[name] if self.wanted in (None, name) else _Unused()
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:
@@ -128,7 +162,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _json_option(p: argparse.ArgumentParser) -> None:
+def _json_option(p: _Adds) -> None:
     p.add_argument(
         "--json",
         action="store_true",
@@ -136,11 +170,11 @@ def _json_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _no_isolation(p: argparse.ArgumentParser, helptext: str) -> None:
+def _no_isolation(p: _Adds, helptext: str) -> None:
     p.add_argument("--no-isolation", action="store_true", help=helptext)
 
 
-def _add_version_and_bump(sub: Subparsers) -> None:
+def _add_version_and_bump(sub: _Commands) -> None:
     p = sub.add_parser("version", help="print the current version")
     _json_option(p)
     p = sub.add_parser(
@@ -156,7 +190,7 @@ def _add_version_and_bump(sub: Subparsers) -> None:
     _json_option(p)
 
 
-def _add_build_and_check(sub: Subparsers) -> None:
+def _add_build_and_check(sub: _Commands) -> None:
     p = sub.add_parser(
         "build",
         help="build sdist and wheel from a clean checkout of a commit",
@@ -182,7 +216,7 @@ def _add_build_and_check(sub: Subparsers) -> None:
     )
 
 
-def _add_publish_and_verify(sub: Subparsers) -> None:
+def _add_publish_and_verify(sub: _Commands) -> None:
     p = sub.add_parser(
         "publish",
         help="upload through twine; files already on the index are skipped, conflicts refused",
@@ -202,7 +236,7 @@ def _add_publish_and_verify(sub: Subparsers) -> None:
     )
 
 
-def _add_serve_index_and_github(sub: Subparsers) -> None:
+def _add_serve_index_and_github(sub: _Commands) -> None:
     p = sub.add_parser(
         "serve-index", help="run a local package index (pypiserver) in the foreground"
     )
@@ -230,7 +264,7 @@ def _add_serve_index_and_github(sub: Subparsers) -> None:
     p.add_argument("--tag", help="the tag (default: the tag of the current version)")
 
 
-def _add_init(sub: Subparsers) -> None:
+def _add_init(sub: _Commands) -> None:
     p = sub.add_parser(
         "init",
         help="write a thin noxfile, tasks.py, workflows and a PR template for this project",
@@ -264,7 +298,7 @@ def _add_init(sub: Subparsers) -> None:
         )
 
 
-def _add_promote(sub: Subparsers) -> None:
+def _add_promote(sub: _Commands) -> None:
     p = sub.add_parser(
         "promote",
         help="copy a verified release's exact files from one index to another",
@@ -277,7 +311,7 @@ def _add_promote(sub: Subparsers) -> None:
     _no_isolation(p, "build with the backends here")
 
 
-def _add_ship_and_status(sub: Subparsers) -> None:
+def _add_ship_and_status(sub: _Commands) -> None:
     for command, helptext in (
         ("ship", "release: preflight, bump, build, check, upload, verify, push"),
         ("status", "what ship would do, and why it would refuse"),
@@ -303,14 +337,13 @@ def _add_ship_and_status(sub: Subparsers) -> None:
         )
         _json_option(p)
         workspace_cli.add_arguments(p)
-    p = sub.choices["ship"]
-    p.description = SHIP_DESCRIPTION
+    p = sub.described("ship", SHIP_DESCRIPTION)
     p.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     p.add_argument("--keep", action="store_true", help="keep the rehearsal's directories")
     _no_isolation(p, "build with the backends installed here instead of an isolated environment")
 
 
-def _add_completion(sub: Subparsers) -> None:
+def _add_completion(sub: _Commands) -> None:
     p = sub.add_parser(
         "completion",
         help="print a shell completion script",
@@ -322,25 +355,46 @@ def _add_completion(sub: Subparsers) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand; ``args.command`` names the one given."""
+COMMANDS = (
+    "version", "bump", "build", "check", "publish", "verify", "serve-index",
+    "github-release", "init", "promote", "ship", "status", "completion",
+)  # fmt: skip
+"""Every command, in the order ``release --help`` lists them."""
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The one command ``argv`` names, or None when it names none or several (a value too)."""
+    named = {a for a in argv if a in COMMANDS}
+    return named.pop() if len(named) == 1 else None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``argv``, only the command it names gets its arguments.
+
+    ``args.command`` names the command given. Without ``argv`` (or when it is unclear which
+    command it names, or a shell asks for completions) every command is built in full.
+    """
+    completing = "_ARGCOMPLETE" in os.environ
+    wanted = command_in(argv) if argv is not None and not completing else None
     parser = _Parser(prog="release", description="Release tasks for Python packages.")
     parser.add_argument("--version", action=_VersionAction)
     _add_global_options(parser, top=True)
     parser.add_argument("--json", dest="json_first", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    _add_version_and_bump(sub)
-    _add_build_and_check(sub)
-    _add_publish_and_verify(sub)
-    _add_serve_index_and_github(sub)
-    _add_init(sub)
-    _add_promote(sub)
-    _add_ship_and_status(sub)
-    _add_completion(sub)
+    commands = _Commands(sub, wanted)
+    _add_version_and_bump(commands)
+    _add_build_and_check(commands)
+    _add_publish_and_verify(commands)
+    _add_serve_index_and_github(commands)
+    _add_init(commands)
+    _add_promote(commands)
+    _add_ship_and_status(commands)
+    _add_completion(commands)
     for action in sub._choices_actions:  # every command: a description and the global options
         command_parser = sub.choices[action.dest]
         if command_parser.description is None and action.help:
             command_parser.description = action.help[0].upper() + action.help[1:] + "."
-        _add_global_options(command_parser, top=False)
+        if wanted in (None, action.dest):
+            _add_global_options(command_parser, top=False)
     return parser

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -28,6 +27,8 @@ def unwritable(path: Path) -> str | None:
 
 
 def _write_temp(path: Path, data: bytes) -> Path:
+    import tempfile  # only when writing: a dry run never loads it
+
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".releasekit-tmp", dir=path.parent)
     tmp = Path(name)
     try:

@@ -64,8 +64,7 @@ class Push:
             ctx.reporter.finish("ok", f"{remote} has {tag} at {str(commit)[:12]}")
             return
         # raised outside the except clause, so the interrupt (and through its traceback the
-        # interrupted git process and the threads reading its output) is released here: left
-        # to interpreter shutdown, GitPython's cleanup of it aborted the process (SIGABRT)
+        # interrupted git process) is released here, not left to interpreter shutdown
         raise error
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 
 def which(name: str) -> str | None:
     """``name`` on PATH; for uv, also the binary that the ``uv`` package installed beside us."""
+    import shutil  # only when a tool is looked for: shutil loads bz2 and lzma
+
     found = shutil.which(name)
     if found is None and name == "uv":
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -59,9 +59,12 @@ class PartAction(argparse.Action):
             setattr(namespace, self.dest, values)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+class _Adds(Protocol):
+    def add_argument(self, *args: Any, **kwargs: Any) -> object: ...
+
+
+def add_arguments(parser: _Adds) -> None:
     """``--package``, ``--all`` and ``--changed`` for ``ship`` and ``status``."""
-    parser.set_defaults(package_parts=[])
     parser.add_argument(
         "--package",
         dest="packages",
@@ -127,7 +130,7 @@ def parts_of(args: argparse.Namespace) -> Parts:
     """``--part PART`` and every ``--part NAME=PART``."""
     from .workspace_plan import Parts
 
-    return Parts(default=args.part, named=tuple(args.package_parts or ()))
+    return Parts(default=args.part, named=tuple(getattr(args, "package_parts", None) or ()))
 
 
 def _settings(args: argparse.Namespace, root: Config) -> Settings:

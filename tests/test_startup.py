@@ -12,6 +12,7 @@ from conftest import cli_env, git, git_repo_of, snapshot
 
 from release import git as release_git
 from release import sources
+from release.__main__ import main
 from release.config import load
 from release.errors import GitError, SourceError
 
@@ -116,3 +117,17 @@ def test_a_rejected_push_names_the_ref_and_gits_reason(tmp_path: Path) -> None:
     message = caught.value.message
     assert message.startswith("push to origin was rejected: refs/heads/main: [rejected]"), message
     assert git(bare, "tag") == ""  # atomic: the tag did not go either
+
+
+def test_a_value_that_is_also_a_command_name_does_not_confuse_the_parser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the project directory is called "bump"; the command is status, with its own options
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    root = root.rename(tmp_path / "bump")
+    before = snapshot(root)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--project", "bump", "status", "--part", "minor"]) == 0
+    out = capsys.readouterr().out
+    assert "next:        1.1.0 (--part minor)" in out.splitlines()
+    assert snapshot(root) == before
