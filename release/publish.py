@@ -13,17 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from twine import exceptions as twine_exceptions
 from twine.package import PackageFile
 from twine.repository import Repository
-from twine.settings import Settings
 
 from . import dists, index
 from .errors import StepError, Transient, UsageError
 from .retry import Backoff, bounded
+from .secrets import inherited
 from .targets import Target
+
+if TYPE_CHECKING:
+    from twine.settings import Settings
 
 Echo = Callable[[str], None]
 
@@ -75,8 +79,10 @@ def conflict_error(conflicts: list[Decision], index_url: str) -> StepError:
     )
 
 
-def twine_settings(target: Target) -> Settings:
-    """twine's own settings for ``target``, with credentials as twine resolves them."""
+def _twine_args(target: Target) -> argparse.Namespace:
+    """twine's command-line settings for ``target``, TWINE_* read from the environment."""
+    from twine.settings import Settings  # it loads keyring: only where credentials may be
+
     parser = argparse.ArgumentParser(add_help=False)
     Settings.register_argparse_arguments(parser)  # reads TWINE_* from the environment
     ns = parser.parse_args(["--non-interactive", "--disable-progress-bar"])
@@ -84,8 +90,15 @@ def twine_settings(target: Target) -> Settings:
         ns.repository, ns.repository_url = target.twine_repository, None
     else:
         ns.repository, ns.repository_url = "pypi", target.upload_url
+    return ns
+
+
+def twine_settings(target: Target, ns: argparse.Namespace | None = None) -> Settings:
+    """twine's own settings for ``target``, with credentials as twine resolves them."""
+    from twine.settings import Settings
+
     try:
-        return Settings.from_argparse(ns)
+        return Settings.from_argparse(ns or _twine_args(target))
     except twine_exceptions.TwineException as exc:
         raise UsageError(f"twine cannot use {target.upload_url}: {exc}") from None
 
@@ -97,6 +110,10 @@ def open_repository(target: Target) -> Repository:
     upload (pypiserver with ``-a .`` needs none; one that does answers 401/403, reported
     with a hint).
     """
+    if _loopback(target.upload_url) and not any(inherited().get(v) for v in _TWINE_OWN):
+        # a local index (the rehearsal's throwaway pypiserver) and nothing for twine to use:
+        # anonymous, without loading twine's settings and keyring (half a second) for nothing
+        return Repository(target.upload_url, None, None, disable_progress_bar=True)
     settings = twine_settings(target)
     try:
         return settings.create_repository()
@@ -123,6 +140,24 @@ def open_repository(target: Target) -> Repository:
     repo.set_certificate_authority(settings.cacert)
     repo.set_client_certificate(settings.client_cert)
     return repo
+
+
+_TWINE_OWN = ("TWINE_USERNAME", "TWINE_PASSWORD", "TWINE_CERT", "TWINE_CLIENT_CERT")
+"""What twine would take from the environment for an upload to a URL."""
+
+
+def _loopback(url: str) -> bool:
+    """Whether ``url`` is on this machine (127.0.0.0/8, ::1 or localhost) (pure)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _upload_once(repo: Repository, package: PackageFile) -> requests.Response:

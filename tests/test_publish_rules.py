@@ -304,3 +304,87 @@ def test_top_level_modules_from_record_paths() -> None:
         "not-a-module/data.txt",
     ]
     assert top_level_modules(files) == ["_ext", "ns", "pkg", "single"]
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8080/", True),
+        ("http://127.1.2.3/legacy/", True),
+        ("http://[::1]:9000/", True),
+        ("http://localhost:8080/", True),
+        ("https://upload.pypi.org/legacy/", False),
+        ("http://10.0.0.5/", False),
+        ("http://localhost.example.com/", False),
+    ],
+)
+def test_loopback_indexes(url: str, local: bool) -> None:
+    from release.publish import _loopback
+
+    assert _loopback(url) is local
+
+
+_OPEN = """
+import sys
+from pathlib import Path
+from release import targets
+from release.config import Config
+from release.publish import open_repository
+target = targets.resolve(Config(project=Path('.')), repository=sys.argv[1])
+print(open_repository(target).url, "keyring" in sys.modules)
+"""
+
+_PROBE = """
+from keyring.backend import KeyringBackend
+
+class Keyring(KeyringBackend):
+    # a keyring that writes down each question it is asked, and knows nothing
+    priority = 1
+
+    def _note(self, what):
+        with open(__file__ + ".asked", "a") as fh:
+            fh.write(what + "\\n")
+
+    def get_credential(self, service, username):
+        self._note("credential " + service)
+
+    def get_password(self, service, username):
+        self._note("password " + service)
+
+    def set_password(self, service, username, password):
+        raise NotImplementedError
+
+    def delete_password(self, service, username):
+        raise NotImplementedError
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "env", "asked"),
+    [
+        ("http://127.0.0.1:9/", {}, False),  # the rehearsal's index: anonymous, keyring not asked
+        ("http://127.0.0.1:9/", {"TWINE_USERNAME": "u"}, True),  # a user: their password asked for
+        ("http://192.0.2.1/", {}, True),  # a private index may have its password in keyring
+    ],
+)
+def test_a_local_index_without_credentials_does_not_ask_keyring(
+    tmp_path: Path, url: str, env: dict[str, str], asked: bool
+) -> None:
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    (tmp_path / "probe_keyring.py").write_text(_PROBE)
+    base = {k: v for k, v in cli_env().items() if not k.startswith("TWINE_")}
+    probe = {"PYTHON_KEYRING_BACKEND": "probe_keyring.Keyring", "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _OPEN, url],
+        env={**base, **probe, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [url, str(asked)]  # keyring loaded only where it is asked
+    assert (tmp_path / "probe_keyring.py.asked").exists() is asked
