@@ -77,6 +77,30 @@ def dependency_indexes(config: Config, environ: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
+def _ship_in_clone(
+    config: Config,
+    workdir: Path,
+    srv: server.Server,
+    options: Options,
+    reporter: Reporter,
+    environ: Mapping[str, str],
+) -> Result:
+    """Clone into ``workdir`` and ship the clone to ``srv`` once it answers."""
+    project_dir = _prepare(config, workdir)
+    reporter.line(
+        f"rehearsal: a throwaway clone in {workdir}, a throwaway index, nothing of yours is touched"
+    )
+    inner = config_mod.load(project_dir)
+    env = dict(environ)
+    env["RELEASE_EXTRA_INDEX_URL"] = " ".join(dependency_indexes(inner, environ))
+    reporter.line(
+        f"dependencies: from {' and '.join(dependency_indexes(inner, environ))}, as the "
+        "release's target resolves them ([tool.release] repository and extra-index-url)"
+    )
+    server.wait_ready(srv)
+    return ship(inner, with_target(options, srv.url, srv.index_url), reporter, env)
+
+
 def rehearse(
     config: Config,
     options: Options,
@@ -97,19 +121,9 @@ def rehearse(
     workdir = Path(tempfile.mkdtemp(prefix="releasekit-rehearsal-"))
     kept = options.keep
     try:
-        project_dir = _prepare(config, workdir)
-        reporter.line(
-            f"rehearsal: a throwaway clone in {workdir}, a throwaway index, nothing of yours is touched"
-        )
-        inner = config_mod.load(project_dir)
-        env = dict(environ)
-        env["RELEASE_EXTRA_INDEX_URL"] = " ".join(dependency_indexes(inner, environ))
-        reporter.line(
-            f"dependencies: from {' and '.join(dependency_indexes(inner, environ))}, as the "
-            "release's target resolves them ([tool.release] repository and extra-index-url)"
-        )
-        with server.running(workdir / "index", environ=environ) as srv:
-            result = ship(inner, with_target(options, srv.url, srv.index_url), reporter, env)
+        # the index starts while the clone is made: its start-up is most of a second
+        with server.running(workdir / "index", environ=environ, ready=False) as srv:
+            result = _ship_in_clone(config, workdir, srv, options, reporter, environ)
     except BaseException as exc:
         if isinstance(exc, ReleaseError) and not kept:
             # "run it again to resume" would be wrong: the clone and index go with the workdir

@@ -110,10 +110,12 @@ def running(
     port: int = 0,
     startup_timeout: float = 30.0,
     environ: Mapping[str, str] | None = None,
+    ready: bool = True,
 ) -> Iterator[Server]:
     """Run pypiserver on ``host:port`` (0: a free port) serving ``root`` for the block.
 
-    Waits until the index answers; the server is stopped on every way out of the block.
+    Waits until the index answers (with ``ready=False`` the caller does, with ``wait_ready``,
+    and may work meanwhile); the server is stopped on every way out of the block.
     Without ``root``, a temporary directory is served and removed afterwards.
     """
     with contextlib.ExitStack() as stack:
@@ -137,11 +139,14 @@ def running(
             )
         stack.callback(_stop, proc)
         server = Server(host, port, root.resolve(), log, proc)
-        _wait_ready(proc, server, startup_timeout)
+        if ready:
+            wait_ready(server, startup_timeout)
         yield server
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], server: Server, timeout: float) -> None:
+def wait_ready(server: Server, timeout: float = 30.0) -> None:
+    """Return once ``server`` answers; a StepError when it exits or stays silent."""
+    proc = server.process
     deadline = time.monotonic() + timeout
     with requests.Session() as session:
         while True:
