@@ -8,6 +8,7 @@ it is ``plan.decide``'s job, which is pure.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -145,9 +146,12 @@ def read(config: Config, options: Options, environ: Mapping[str, str], settings:
     branch, release_branch = git.current_branch(repo), git.release_branch(repo, config.branch)
     found = _identify(repo, config, options, head)
     tag = config.tag(found.version) if found.version is not None else None
-    remote = _read_remote(repo, config, target, tag, branch or release_branch)
-    found = _locate(repo, found, head, tag, remote.tag_remote)
-    on_index, index_problem = _read_index(settings, name, found.version)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the index and the remote are read at once: both mostly wait on the network
+        index_read = pool.submit(_read_index, settings, name, found.version)
+        remote = _read_remote(repo, config, target, tag, branch or release_branch)
+        found = _locate(repo, found, head, tag, remote.tag_remote)  # the version stays
+        on_index, index_problem = index_read.result()
     fresh = found.at is None
     rewrite = _rewrite_problem(found.state, found.version) if fresh else (None, None)
     path = _record_path(repo, name, tag) if tag else None
