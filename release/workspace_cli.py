@@ -79,6 +79,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="in a workspace: the packages changed since their last tag (and, with "
         "release-dependents = true, the packages that require them)",
     )
+    parser.add_argument(
+        "--package-from-tag",
+        metavar="TAG",
+        help="in a workspace: publish the one package the release tag TAG (at HEAD) names, "
+        "as a workflow started by a pushed NAME-vX.Y.Z tag does",
+    )
 
 
 def front(command: Command) -> Command:
@@ -109,6 +115,7 @@ def _workspace_options(args: argparse.Namespace) -> bool:
         or getattr(args, "all_packages", False)
         or getattr(args, "changed", False)
         or getattr(args, "package_parts", None)
+        or getattr(args, "package_from_tag", None)
     )
 
 
@@ -188,7 +195,13 @@ def _ship(args: argparse.Namespace) -> int:
     from .errors import UsageError
 
     ws = workspace.read(args.project)
-    resumed = workspace_plan.resuming(ws)
+    tag = getattr(args, "package_from_tag", None)
+    if tag and selection_of(args).made:
+        raise UsageError(
+            "--package-from-tag chooses the package itself",
+            hint="leave out --package, --all and --changed with --package-from-tag",
+        )
+    resumed = workspace_plan.from_tag(ws, tag) if tag else workspace_plan.resuming(ws)
     if not selection_of(args).made and resumed is None:
         raise UsageError(
             f"{ws.root} is a workspace of {len(ws.packages)} packages: "
