@@ -33,6 +33,11 @@ from workspace_fixtures import make_workspace
 from release.server import Server
 
 REPO = Path(__file__).resolve().parent.parent
+UV_SOURCES = {
+    "lib": "\n[tool.uv.sources]\ncore = { workspace = true }\n",
+    "app": "\n[tool.uv.sources]\nlib = { workspace = true }\n",
+}
+"""What uv needs to install the members together (the tests session at the root does)."""
 TAG_STEP = 'nox -s release -- --package-from-tag "$GITHUB_REF_NAME" --no-push'
 
 
@@ -212,7 +217,7 @@ def test_a_pushed_package_tag_publishes_that_package_from_the_workflow(
 ) -> None:
     """init --trigger tag, core 0.2.0 tagged core-v0.2.0 and pushed: the workflow's steps,
     in a fresh depth-1 clone at the tag, upload core alone and prove it installs."""
-    ws = make_workspace(tmp_path / "ws")
+    ws = make_workspace(tmp_path / "ws", releases=UV_SOURCES)
     origin = with_origin(ws, tmp_path / "origin.git")
     assert init(ws, "tag").returncode == 0
     git(ws, "add", "-A")
