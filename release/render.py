@@ -205,7 +205,7 @@ def render_workflow(template: str, trigger: str, project: Project, runs_on: tupl
 WORKSPACE_RUNS = {
     # a merge releases the packages changed since their tags (and, with release-dependents,
     # those requiring them); a pushed NAME-vX.Y.Z tag publishes that package, already tagged
-    "nox -s release -- --part patch": "nox -s release -- --changed --part patch",
+    "nox -s release -- --part patch": "nox -s release -- --changed --allow-empty --part patch",
     "- run: nox -s publish\n": '- run: nox -s release -- --package-from-tag "$GITHUB_REF_NAME" '
     "--no-push\n",
     "name: nox -s publish (": "name: nox -s release -- --package-from-tag (",

@@ -80,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "release-dependents = true, the packages that require them)",
     )
     parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="with --changed: no package changed is no error (exit 0), as on a merge that "
+        "touches none",
+    )
+    parser.add_argument(
         "--package-from-tag",
         metavar="TAG",
         help="in a workspace: publish the one package the release tag TAG (at HEAD) names, "
@@ -116,6 +122,7 @@ def _workspace_options(args: argparse.Namespace) -> bool:
         or getattr(args, "changed", False)
         or getattr(args, "package_parts", None)
         or getattr(args, "package_from_tag", None)
+        or getattr(args, "allow_empty", False)
     )
 
 
@@ -212,6 +219,10 @@ def _ship(args: argparse.Namespace) -> int:
         raise UsageError(
             "--dev is not supported in a workspace yet", hint="leave out --dev in a workspace"
         )
+    if resumed is None and _nothing_changed(args, ws):
+        if not args.json:
+            print("nothing to release: no package changed since its last tag")
+        return 0
     root = config.load(ws.root)
     checked = _settings(args, root)
     decision = resumed or _decision(args, ws, root, checked)
@@ -226,6 +237,17 @@ def _ship(args: argparse.Namespace) -> int:
         say(f"dry run: {len(decision.releases)} package(s) of the workspace at {ws.root}")
         return 0
     return _carry_out(args, ws, root, checked, decision, resumed is not None, say)
+
+
+def _nothing_changed(args: argparse.Namespace, ws: Workspace) -> bool:
+    """``--changed --allow-empty`` and no package changed: a merge that releases nothing."""
+    from . import workspace_plan
+
+    selection = selection_of(args)
+    if not (getattr(args, "allow_empty", False) and selection.changed):
+        return False
+    chosen, refusals = workspace_plan.choose(ws, selection)
+    return not chosen and not refusals
 
 
 def _carry_out(

@@ -20,6 +20,7 @@ from conftest import (
     assert_refused,
     cli_env,
     dist_files,
+    errors_of,
     git,
     index_files,
     release_cli,
@@ -146,7 +147,7 @@ def test_init_on_a_workspace_releases_changed_packages_on_a_merge(ws: Path) -> N
     proc = init(ws, "main")
     assert proc.returncode == 0, proc.stderr
     runs = runs_of(ws / ".github/workflows/release.yml")
-    assert runs == ["python -m pip install nox==2026.10.20", "nox -s release -- --changed --part patch"]  # fmt: skip
+    assert runs == ["python -m pip install nox==2026.10.20", "nox -s release -- --changed --allow-empty --part patch"]  # fmt: skip
     # the generated tasks choose packages too
     proc = invoke(ws, "release", "--package", "core", "--dry-run", "--project", str(ws))
     assert proc.returncode == 0, proc.stderr
@@ -244,3 +245,33 @@ def test_a_pushed_package_tag_publishes_that_package_from_the_workflow(
     assert "verified: core 0.2.0 installs from" in output
     assert index_files(fresh_index) == dist_files("core", "0.2.0")
     assert git(origin, "tag") == "core-v0.2.0"
+
+
+def test_changed_allow_empty_releases_nothing_when_no_package_changed(ws: Path) -> None:
+    """A merge that touches no package: the workflow's release says so and passes."""
+    for name in ("core", "lib", "app"):
+        git(ws, "tag", f"{name}-v0.1.0")
+    (ws / "README.md").write_text("The workspace.\n")
+    git(ws, "add", "README.md")
+    git(ws, "commit", "-q", "-m", "docs")
+    before = snapshot(ws)
+    proc = release_cli("--project", str(ws), "ship", "--changed", "--allow-empty")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "nothing to release: no package changed since its last tag\n"
+    proc = release_cli("--project", str(ws), "ship", "--changed")
+    assert_refused(proc.returncode, proc.stderr, 2,
+                   "error: nothing to release: no package changed since its last tag",
+                   "hint: choose packages with --package NAME or --all")  # fmt: skip
+    assert snapshot(ws) == before
+
+
+def test_allow_empty_outside_a_workspace_is_refused(make_project: Any) -> None:
+    root = make_project({"pyproject.toml": '[project]\nname = "one"\nversion = "1.0"\n'}, repo=True)
+    before = snapshot(root)
+    proc = release_cli("--project", str(root), "ship", "--allow-empty", "--dry-run")
+    assert proc.returncode == 2, proc.stderr
+    assert errors_of(proc.stderr)[0] == (
+        f"error: {root} is not a workspace: its pyproject.toml has neither "
+        "[tool.uv.workspace] nor [tool.release] packages"
+    )
+    assert snapshot(root) == before
