@@ -182,7 +182,8 @@ def install_args_for_tests(project: Path) -> list[str]:
     """What the tests session installs: the project, its declared test dependencies, pytest.
 
     ``[tool.release] test-requirements`` overrides the choice; else every extra,
-    ``[dependency-groups]`` group and Poetry group named test, tests, testing or dev.
+    ``[dependency-groups]`` group and Poetry group named test, tests, testing or dev. At a
+    workspace root that is no package itself, every member instead of ``.``.
     """
     from .config import load
 
