@@ -275,3 +275,15 @@ def test_allow_empty_outside_a_workspace_is_refused(make_project: Any) -> None:
         "[tool.uv.workspace] nor [tool.release] packages"
     )
     assert snapshot(root) == before
+
+
+def test_the_tests_session_installs_every_member_of_a_workspace_root(ws: Path) -> None:
+    """A uv workspace root has no [project]: pip cannot install "." there."""
+    from release.noxsupport import install_args_for_tests
+
+    members = ["./packages/app", "./packages/core", "./packages/lib"]
+    assert install_args_for_tests(ws) == [*members, "pytest"]
+    (ws / "pyproject.toml").write_text(
+        (ws / "pyproject.toml").read_text() + '\n[dependency-groups]\ndev = ["pytest>=8"]\n'
+    )
+    assert install_args_for_tests(ws) == [*members, "pytest>=8"]
