@@ -101,6 +101,7 @@ def read_project(root: Path, trigger: str) -> Project:
         pythons=supported_pythons(table.get("requires-python")),
         lint=noxsupport.has_lint(root, cfg.pyproject),
         workspace=workspace.layout(root) is not None,
+        lockstep=cfg.version_scheme == "lockstep",
     )
 
 

@@ -29,7 +29,7 @@ from conftest import (
     with_origin,
 )
 from workflow_runner import Event, run_workflow
-from workspace_fixtures import make_workspace
+from workspace_fixtures import ROOT_UV, make_workspace
 
 from release.server import Server
 
@@ -39,6 +39,7 @@ UV_SOURCES = {
     "app": "\n[tool.uv.sources]\nlib = { workspace = true }\n",
 }
 """What uv needs to install the members together (the tests session at the root does)."""
+LOCKSTEP = '\n[tool.release]\nversion-scheme = "lockstep"\n'
 TAG_STEP = 'nox -s release -- --package-from-tag "$GITHUB_REF_NAME" --no-push'
 
 
@@ -164,6 +165,15 @@ def test_init_on_a_workspace_publishes_the_tagged_package(ws: Path) -> None:
         TAG_STEP,
     ]
     assert "github-release" not in text
+
+
+def test_init_on_a_lockstep_workspace_keeps_the_v_tags(tmp_path: Path) -> None:
+    """Lockstep: one ``v{version}`` tag releases every package."""
+    root = make_workspace(tmp_path / "ws", root_toml=ROOT_UV + LOCKSTEP)
+    assert init(root, "tag").returncode == 0
+    text = (root / ".github/workflows/release.yml").read_text()
+    assert 'tags: ["v*"]' in text
+    assert TAG_STEP in text
 
 
 def test_init_refuses_the_testpypi_trigger_on_a_workspace(ws: Path) -> None:
