@@ -297,3 +297,22 @@ def test_the_tests_session_installs_every_member_of_a_workspace_root(ws: Path) -
         (ws / "pyproject.toml").read_text() + '\n[dependency-groups]\ndev = ["pytest>=8"]\n'
     )
     assert install_args_for_tests(ws) == [*members, "pytest>=8"]
+
+
+@pytest.mark.parametrize(
+    ("edges", "ordered", "expected"),
+    [
+        ({"lib": ("core",), "app": ("lib",)}, ["core", "lib", "app"], [["core"], ["lib"], ["app"]]),
+        ({}, ["a", "b", "c"], [["a", "b", "c"]]),
+        # app requires core through lib, which is not released: still after core
+        ({"lib": ("core",), "app": ("lib",)}, ["core", "app"], [["core"], ["app"]]),
+        ({"b": ("a",)}, ["a", "c", "b", "d"], [["a", "c"], ["b", "d"]]),
+    ],
+)
+def test_waves_never_verify_a_package_beside_one_it_requires(
+    edges: dict[str, tuple[str, ...]], ordered: list[str], expected: list[list[str]]
+) -> None:
+    """Packages of one wave are verified at the same time, after the wave's uploads."""
+    from release.workspace_graph import waves
+
+    assert waves(edges, ordered) == expected
