@@ -108,6 +108,19 @@ def serve_index(c: Context, port: int = 8765, root: str = "") -> None:
     _release("serve-index", "--port", str(port), *(["--root", root] if root else []))
 
 
+WORKSPACE_HELP = {
+    "package": "in a workspace: release this package (repeatable)",
+    "all": "in a workspace: release every package",
+    "changed": "in a workspace: the packages changed since their last tag",
+}
+
+
+def workspace_flags(packages: list[str] | None, every: bool, changed: bool) -> list[str]:
+    """The release CLI's workspace choice: --package NAME (each), --all, --changed."""
+    chosen = [arg for name in packages or () for arg in ("--package", name)]
+    return chosen + [f for f, on in (("--all", every), ("--changed", changed)) if on]
+
+
 @task(
     help={
         "part": "what to bump (default: patch; auto: from the changelog, fragments or commits)",
@@ -115,7 +128,9 @@ def serve_index(c: Context, port: int = 8765, root: str = "") -> None:
         "dry_run": "print the plan, change nothing",
         "no_push": "do not push the commit and tag",
         "project": "the project directory (default: .)",
-    }
+        **WORKSPACE_HELP,
+    },
+    iterable=["package"],
 )
 def release(
     c: Context,
@@ -124,11 +139,15 @@ def release(
     dry_run: bool = False,
     no_push: bool = False,
     project: str = ".",
+    package: list[str] | None = None,
+    all_: bool = False,
+    changed: bool = False,
 ) -> None:
     """Ship a release (a rehearsal against a local index unless --repository says otherwise)."""
     flags = [f for f, on in (("--dry-run", dry_run), ("--no-push", no_push)) if on]
     target = _target(repository, "")
-    _release("--project", project, "ship", "--part", part, *target, *flags)
+    chosen = workspace_flags(package, all_, changed)
+    _release("--project", project, "ship", "--part", part, *target, *flags, *chosen)
 
 
 @task(

@@ -192,6 +192,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quick-runs", type=int, default=7)
+    parser.add_argument("--no-workspace", action="store_true", help="skip benchmarks/workspace.py")
     args = parser.parse_args()
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
     approaches: dict[str, Callable[[Path, str, str], None]] = {
@@ -226,6 +227,11 @@ def main() -> None:
     print(f"ratio d/a = {d / a:.2f}  (the full rehearsal against the hand-written workflow)")
     print(f"d = {d:.2f}s  (target <= 4 s warm)")
     print_quick(quick_medians)
+    if not args.no_workspace:
+        import workspace  # benchmarks/workspace.py, beside this script: issue 11's figures
+
+        with tempfile.TemporaryDirectory(prefix="releasekit-bench-ws-") as tmp_ws:
+            workspace.main(Path(tmp_ws))
 
 
 if __name__ == "__main__":

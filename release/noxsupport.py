@@ -182,7 +182,8 @@ def install_args_for_tests(project: Path) -> list[str]:
     """What the tests session installs: the project, its declared test dependencies, pytest.
 
     ``[tool.release] test-requirements`` overrides the choice; else every extra,
-    ``[dependency-groups]`` group and Poetry group named test, tests, testing or dev.
+    ``[dependency-groups]`` group and Poetry group named test, tests, testing or dev. At a
+    workspace root that is no package itself, every member instead of ``.``.
     """
     from .config import load
 
@@ -193,6 +194,8 @@ def install_args_for_tests(project: Path) -> list[str]:
     extras = data.get("project", {}).get("optional-dependencies", {})
     chosen = [name for name in TEST_NAMES if name in extras]
     args = [f".[{','.join(chosen)}]" if chosen else "."]
+    if "project" not in data:
+        args = workspace_members(project) or args
     groups = data.get("dependency-groups", {})
     poetry = data.get("tool", {}).get("poetry", {})
     for name in TEST_NAMES:
@@ -201,6 +204,16 @@ def install_args_for_tests(project: Path) -> list[str]:
     if not any(re.match(r"pytest\b(?![-_])", a, re.I) for a in args[1:]):
         args.append("pytest")
     return args
+
+
+def workspace_members(project: Path) -> list[str]:
+    """At a workspace root that is no package itself: every member's directory, to install."""
+    from .workspace import layout
+
+    found = layout(project)
+    if found is None:
+        return []
+    return [f"./{d}" for d in found.directories if d != "."]
 
 
 def collected_tests(session: Session, args: Sequence[str]) -> int:

@@ -8,6 +8,7 @@ writes a file.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -68,6 +69,10 @@ class Project:
     """The supported minor versions of PYTHONS, oldest first."""
     lint: bool
     """Whether the project has ruff or pre-commit configuration."""
+    workspace: bool = False
+    """Whether the root holds a workspace: the workflows release its packages."""
+    lockstep: bool = False
+    """A lockstep workspace: one ``v{version}`` tag for every package."""
 
 
 def supported_pythons(requires: str | None) -> tuple[str, ...]:
@@ -197,7 +202,37 @@ def render_workflow(template: str, trigger: str, project: Project, runs_on: tupl
     }
     for key, value in values.items():
         text = text.replace(key, value)
-    return text
+    return for_workspace(text, project.lockstep) if project.workspace else text
+
+
+WORKSPACE_RUNS = {
+    # a merge releases the packages changed since their tags (and, with release-dependents,
+    # those requiring them); a pushed NAME-vX.Y.Z tag publishes that package, already tagged
+    "nox -s release -- --part patch": "nox -s release -- --changed --allow-empty --part patch",
+    "- run: nox -s publish\n": '- run: nox -s release -- --package-from-tag "$GITHUB_REF_NAME" '
+    "--no-push\n",
+    "name: nox -s publish (": "name: nox -s release -- --package-from-tag (",
+    'tags: ["v*"]': 'tags: ["*-v*"]',
+    "fetch-depth: 0 # every tag: the build is a clean clone of the tagged commit": (
+        "fetch-depth: 1 # the tagged commit: its tag names the package and its version"
+    ),
+    "nox -s publish fails and says why": "--package-from-tag refuses the branch's name",
+}
+"""What a workspace's release workflow runs instead of the single package's sessions."""
+
+
+def for_workspace(text: str, lockstep: bool = False) -> str:
+    """A release workflow for a workspace root: its packages' sessions, no github-release.
+
+    ``github-release`` announces one package's version: a workspace has no such one yet.
+    A lockstep workspace keeps the ``v*`` tags: its one tag releases every package.
+    """
+    for old, new in WORKSPACE_RUNS.items():
+        if not (lockstep and old.startswith("tags:")):
+            text = text.replace(old, new)
+    text = re.sub(r"(?ms)^  github-release:\n.*?(?=^  \S|\Z)", "", text)
+    text = re.sub(r"(?m)^      - run: nox -s github-release\n(        .*\n)*", "", text)
+    return text.rstrip("\n") + "\n"
 
 
 def pull_request_template(lint: bool) -> str:
@@ -221,7 +256,7 @@ def files_for(
         project = Project("project", "main", "main", PYTHONS, lint=False)
     nox_text = noxfile(existing_noxfile, trigger=trigger, lint=project.lint)
     lint = "lint" in _session_names(ast.parse(nox_text))[0]
-    shown = Project(project.name, project.branch, project.ci_branch, project.pythons, lint)
+    shown = dataclasses.replace(project, lint=lint)
     return {
         "noxfile.py": nox_text,
         "tasks.py": _template("tasks.py.tmpl"),

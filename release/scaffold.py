@@ -83,7 +83,7 @@ NEXT_STEPS = {
 
 def read_project(root: Path, trigger: str) -> Project:
     """Read the project's name, release branch, Python versions and linters (no writes)."""
-    from . import config, git, noxsupport
+    from . import config, git, noxsupport, workspace
 
     cfg = config.load(root)
     table = cfg.pyproject.get("project", {})
@@ -100,6 +100,8 @@ def read_project(root: Path, trigger: str) -> Project:
         ci_branch=ci_branch,
         pythons=supported_pythons(table.get("requires-python")),
         lint=noxsupport.has_lint(root, cfg.pyproject),
+        workspace=workspace.layout(root) is not None,
+        lockstep=cfg.version_scheme == "lockstep",
     )
 
 
@@ -199,6 +201,12 @@ def plan(
             f"unknown trigger {trigger!r}", hint=f"--trigger takes {', '.join(TRIGGERS)}"
         )
     project = read_project(root, trigger)
+    if project.workspace and trigger == "testpypi":
+        raise UsageError(
+            "the testpypi trigger uploads one package's development versions, and this is a "
+            "workspace (nothing was written)",
+            hint="choose --trigger tag, main, deploy or release for a workspace",
+        )
     nox_path = root / "noxfile.py"
     existing = nox_path.read_text(encoding="utf-8") if nox_path.is_file() else None
     deletes = _check_publishers(root, trigger, project.branch, replace, keep)

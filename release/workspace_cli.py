@@ -82,6 +82,18 @@ def add_arguments(parser: _Adds) -> None:
         help="in a workspace: the packages changed since their last tag (and, with "
         "release-dependents = true, the packages that require them)",
     )
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="with --changed: no package changed is no error (exit 0), as on a merge that "
+        "touches none",
+    )
+    parser.add_argument(
+        "--package-from-tag",
+        metavar="TAG",
+        help="in a workspace: publish the one package the release tag TAG (at HEAD) names, "
+        "as a workflow started by a pushed NAME-vX.Y.Z tag does",
+    )
 
 
 def front(command: Command) -> Command:
@@ -112,6 +124,8 @@ def _workspace_options(args: argparse.Namespace) -> bool:
         or getattr(args, "all_packages", False)
         or getattr(args, "changed", False)
         or getattr(args, "package_parts", None)
+        or getattr(args, "package_from_tag", None)
+        or getattr(args, "allow_empty", False)
     )
 
 
@@ -191,7 +205,13 @@ def _ship(args: argparse.Namespace) -> int:
     from .errors import UsageError
 
     ws = workspace.read(args.project)
-    resumed = workspace_plan.resuming(ws)
+    tag = getattr(args, "package_from_tag", None)
+    if tag and selection_of(args).made:
+        raise UsageError(
+            "--package-from-tag chooses the package itself",
+            hint="leave out --package, --all and --changed with --package-from-tag",
+        )
+    resumed = workspace_plan.from_tag(ws, tag) if tag else workspace_plan.resuming(ws)
     if not selection_of(args).made and resumed is None:
         raise UsageError(
             f"{ws.root} is a workspace of {len(ws.packages)} packages: "
@@ -202,6 +222,10 @@ def _ship(args: argparse.Namespace) -> int:
         raise UsageError(
             "--dev is not supported in a workspace yet", hint="leave out --dev in a workspace"
         )
+    if resumed is None and _nothing_changed(args, ws):
+        if not args.json:
+            print("nothing to release: no package changed since its last tag")
+        return 0
     root = config.load(ws.root)
     checked = _settings(args, root)
     decision = resumed or _decision(args, ws, root, checked)
@@ -216,6 +240,17 @@ def _ship(args: argparse.Namespace) -> int:
         say(f"dry run: {len(decision.releases)} package(s) of the workspace at {ws.root}")
         return 0
     return _carry_out(args, ws, root, checked, decision, resumed is not None, say)
+
+
+def _nothing_changed(args: argparse.Namespace, ws: Workspace) -> bool:
+    """``--changed --allow-empty`` and no package changed: a merge that releases nothing."""
+    from . import workspace_plan
+
+    selection = selection_of(args)
+    if not (getattr(args, "allow_empty", False) and selection.changed):
+        return False
+    chosen, refusals = workspace_plan.choose(ws, selection)
+    return not chosen and not refusals
 
 
 def _carry_out(

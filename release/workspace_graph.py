@@ -154,3 +154,22 @@ def _collision(a: str, b: str) -> str | None:
             if _parses_as(tag, other):
                 return tag
     return None
+
+
+def waves(edges: Graph, ordered: Sequence[str]) -> list[list[str]]:
+    """``ordered`` (dependency order) cut before each package that requires, maybe through
+    others, one already in the wave: a wave's packages can be verified at the same time."""
+
+    def below(name: str, seen: set[str]) -> set[str]:
+        for dep in edges.get(name, ()):
+            if dep not in seen:
+                seen.add(dep)
+                below(dep, seen)
+        return seen
+
+    cut: list[list[str]] = []
+    for name in ordered:
+        if not cut or below(name, set()) & set(cut[-1]):
+            cut.append([])
+        cut[-1].append(name)
+    return cut

@@ -328,3 +328,58 @@ def resuming(workspace: Workspace) -> Decision | None:
     by_name = {r.name: r for r in found}
     releases = tuple(by_name[n] for n in order)
     return Decision(releases=releases, tags=tuple(dict.fromkeys(r.tag for r in releases)))
+
+
+def from_tag(workspace: Workspace, tag: str) -> Decision:
+    """The release of the one package ``tag`` names (``lib-v0.2.0``), made and tagged at HEAD.
+
+    What a workflow started by a pushed tag publishes: the derivation of the package from the
+    tag name lives here, not in the workflow's shell.
+    """
+    if tag.startswith("refs/tags/"):
+        tag = tag.removeprefix("refs/tags/")
+    named = [
+        p
+        for p in workspace.packages
+        if p.current is not None
+        and (workspace.lockstep_tag_format if workspace.lockstep else p.tag_format).format(
+            version=p.current
+        )
+        == tag
+    ]
+    tags = ", ".join(
+        f"{p.name}: {p.tag_format.format(version=p.current)}"
+        for p in workspace.packages
+        if p.current is not None
+    )
+    if not named:
+        return Decision(
+            refusals=(
+                Refusal(
+                    f"tag {tag} is no package's release tag at its current version ({tags})",
+                    "push a tag of the form the package's tag-format gives, on the commit "
+                    "that carries that version",
+                ),
+            )
+        )
+    if tag not in workspace.head_tags:
+        return Decision(
+            refusals=(
+                Refusal(
+                    f"tag {tag} is not at HEAD: this checkout is not the tagged release",
+                    f"check out {tag} (the workflow's ref) and run again",
+                ),
+            )
+        )
+    if workspace.lockstep:
+        names = [p.name for p in workspace.packages if p.current is not None]
+    else:
+        names = [named[0].name]
+    by_name = {p.name: p for p in workspace.packages}
+    order = release_order(graph(workspace.packages), names)
+    releases = tuple(
+        PackageRelease(n, by_name[n].directory, cur, cur, tag, "", f"tagged {tag}")
+        for n in order
+        if (cur := by_name[n].current) is not None
+    )
+    return Decision(releases=releases, tags=(tag,))

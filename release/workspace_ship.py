@@ -5,15 +5,13 @@
 2. one release commit naming every package and version (pins rewritten with it), all tags;
 3. build and check every package (independent builds in parallel);
 4. push the commit and every tag atomically;
-5. upload and verify each package in dependency order, so a package's verify installs its
-   siblings from the target index.
+5. upload and verify in dependency order, so a package's verify installs its siblings from
+   the target index; packages that do not require each other are verified at the same time.
 
 A failure up to and including the push rolls back the commit and the tags: the checkout is
 as it was. After that nothing is rolled back; the same command resumes at HEAD, whose tags
 say which release it is, and each package's record (``.git/releasekit/NAME/TAG``, as for one
 package) says what is done: no second bump, no second upload.
-
-This runs beside ``pipeline.ship`` until the plan-of-steps restructure, when it becomes a plan.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ import contextlib
 import io
 import json
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,16 +119,27 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
                 hint=f"{exc.hint + '; then ' if exc.hint else 'fix it, then '}run again",
             ) from exc
         raise
-    for m in members:
+    for wave in waves(run.workspace, members):
         try:
-            _upload_and_verify(run, repo, m, files[m.name])
+            for m in wave:
+                _upload(run, repo, m, files[m.name])
+            _verify_all(run, repo, wave, files)
         except KeyboardInterrupt as exc:
             raise Interrupted(
-                f"interrupted during the upload or verify of {m.name}; the release is pushed, "
-                "so nothing was rolled back",
+                f"interrupted during the upload or verify of {', '.join(m.name for m in wave)}; "
+                "the release is pushed, so nothing was rolled back",
                 hint="run the same command again to resume (no second bump, no second upload)",
             ) from exc
     return Shipped(decision.releases, files, resume)
+
+
+def waves(ws: workspace.Workspace, members: list[Member]) -> list[list[Member]]:
+    """``members`` in waves: each uploaded, then verified all at once (see ``graph.waves``)."""
+    from .workspace_graph import graph
+    from .workspace_graph import waves as cut
+
+    by_name = {m.name: m for m in members}
+    return [[by_name[n] for n in wave] for wave in cut(graph(ws.packages), list(by_name))]
 
 
 # --- bump: one commit, every tag ---
@@ -269,16 +278,33 @@ def _push(run: Run, repo: Repo, remote: str | None, branch: str, tags: tuple[str
     run.echo(f"push: {branch} ({head[:12]}) and {', '.join(tags)} to {remote}")
 
 
-def _upload_and_verify(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
+def _upload(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
     state_file = m.state_file(repo)
-    target = run.settings.target
-    label = f"{m.name} {m.release.version}"
-    try:
+    with _failing(m):
         with contextlib.redirect_stdout(_Lines(run.echo)):  # twine prints its own progress
-            done = publish.publish(files, target, run.settings.upload_backoff, run.echo)
+            done = publish.publish(
+                files, run.settings.target, run.settings.upload_backoff, run.echo
+            )
         uploaded = sum(1 for _, o in done.outcomes if o == "uploaded")
         _write(state_file, {**_read(state_file), "uploaded": True})
+        label = f"{m.name} {m.release.version}"
         run.echo(f"upload: {label}: {uploaded} uploaded, {len(files) - uploaded} already there")
+
+
+def _verify_all(run: Run, repo: Repo, wave: list[Member], files: dict[str, list[Path]]) -> None:
+    """Verify every package of a wave: several at once, each in its own environment."""
+    pool = ThreadPoolExecutor(max_workers=min(4, len(wave)))
+    try:
+        for future in [pool.submit(_verify, run, repo, m, files[m.name]) for m in wave]:
+            future.result()
+    finally:  # a failure or Ctrl-C starts no further verify; those running finish
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _verify(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
+    state_file = m.state_file(repo)
+    target = run.settings.target
+    with _failing(m):
         if _read(state_file).get("verified") is not True:
             verify.verify(
                 Release(m.name, m.release.version, m.release.tag),
@@ -290,10 +316,17 @@ def _upload_and_verify(run: Run, repo: Repo, m: Member, files: list[Path]) -> No
                 environ=run.environ,
             )
             _write(state_file, {**_read(state_file), "verified": True})
-        run.echo(f"verified: {label} installs from {target.index_url}")
+        run.echo(f"verified: {m.name} {m.release.version} installs from {target.index_url}")
+
+
+@contextlib.contextmanager
+def _failing(m: Member) -> Iterator[None]:
+    """A failure of ``m``'s upload or verify as a step error that says how to resume."""
+    try:
+        yield
     except ReleaseError as exc:
         raise StepError(
-            f"{label}: {exc.message}",
+            f"{m.name} {m.release.version}: {exc.message}",
             hint=f"{exc.hint + '; then ' if exc.hint else ''}run the same command again to "
             "resume: nothing is rolled back once the release is pushed",
         ) from exc
