@@ -1,17 +1,15 @@
 """A workspace release as one transaction, built from the single-package building blocks.
 
-1. preflight every chosen package (clean tree, tags free here and on the remote, versions
-   free on the index, credentials);
+1. preflight every chosen package (tree, tags, versions free on the index, credentials);
 2. one release commit naming every package and version (pins rewritten with it), all tags;
 3. build and check every package (independent builds in parallel);
 4. push the commit and every tag atomically;
-5. upload and verify in dependency order, so a package's verify installs its siblings from
-   the target index; packages that do not require each other are verified at the same time.
+5. upload and verify in dependency order (verify installs the siblings from the index);
+   packages that do not require each other are verified at the same time.
 
-A failure up to and including the push rolls back the commit and the tags: the checkout is
-as it was. After that nothing is rolled back; the same command resumes at HEAD, whose tags
-say which release it is, and each package's record (``.git/releasekit/NAME/TAG``, as for one
-package) says what is done: no second bump, no second upload.
+A failure up to and including the push rolls back the commit and the tags. After that the
+same command resumes at HEAD, whose tags say which release it is, and each package's record
+(``.git/releasekit/NAME/TAG``) says what is done: no second bump, no second upload.
 """
 
 from __future__ import annotations
