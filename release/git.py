@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from .errors import GitError, UsageError
 from .gitrepo import GitFailed, Repo, open_repo
-from .gitrepo import find as _find
 from .gitrepo import wrapped as _wrapped
 from .version import greatest_tag
 
@@ -26,8 +25,10 @@ __all__ = ["Repo", "open_repo"]
 
 def find_root(path: Path) -> Path | None:
     """The work tree's top directory of the repository that holds ``path``, or None."""
-    repo = _find(path)
-    return repo.top if repo is not None else None
+    try:
+        return open_repo(path).top  # found once per directory, as every other caller
+    except UsageError:
+        return None
 
 
 def root(repo: Repo) -> Path:
