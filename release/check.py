@@ -8,6 +8,7 @@ import io
 import logging
 import re
 import tarfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,22 @@ class _Findings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.found.append(f"{record.levelname} {record.getMessage().splitlines()[0]}")
+
+
+def preload() -> None:
+    """Start importing twine's checker and uploader in a thread (half a second of imports).
+
+    For a caller about to wait on a child process, such as the build: the imports then cost
+    no time of their own. Not a daemon thread, so the interpreter never exits mid-import.
+    """
+    threading.Thread(target=_import_twine, name="preload-twine").start()
+
+
+def _import_twine() -> None:
+    with contextlib.suppress(Exception):  # a broken twine is reported by the check itself
+        import twine.commands.check
+        import twine.package
+        import twine.repository  # noqa: F401
 
 
 def twine_check(paths: list[Path]) -> str | None:

@@ -110,6 +110,7 @@ class Build:
             ctx.files = reuse
             return
         ctx.reporter.start("build", f"sdist and wheel from a clean checkout of {tag}")
+        check.preload()  # twine's checker loads on the other core while the backend builds
         if ctx.dist.exists():
             shutil.rmtree(ctx.dist)
         built = build.build(
