@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import preflight
+from . import credentials, preflight
 from .local_steps import Build, Bump, Check, DevBump
 from .model import Options, Release
 from .public_steps import Announce, Push, Upload, Verify
@@ -113,7 +113,7 @@ def facts(world: World, push: bool, pushed: bool) -> preflight.Facts:
         on_index=w.on_index,
         index_problem=w.index_problem,
         credentials=w.credentials,
-        needs_credentials=w.target.is_pypi,
+        needs_credentials=credentials.required(w.target),
         identity_problem=w.identity_problem,
         sources_problem=w.sources_problem or (w.problem.message if w.problem else None),
         remote=w.remote,

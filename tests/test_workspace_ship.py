@@ -15,7 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAST_RETRIES, VENV_BIN, commit_all, git, snapshot, with_origin
+from conftest import (
+    FAST_RETRIES,
+    VENV_BIN,
+    commit_all,
+    git,
+    index_files,
+    snapshot,
+    with_origin,
+)
 from faultproxy import FaultProxy
 from workspace_fixtures import ROOT_UV, make_workspace
 
@@ -64,8 +72,18 @@ def ship(
     return code, out, err
 
 
-def index_files(server: Server) -> list[str]:
-    return sorted(p.name for p in server.root.iterdir() if p.is_file())
+def ship_all_in_a_child(root: Path, index: Server) -> subprocess.Popen[str]:
+    """``release ship --all`` in a process of its own, its stderr a pipe read line by line."""
+    argv = ["--project", str(root), "ship", "--all", "--repository", index.url, "--no-isolation"]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "release", *argv],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stderr is not None
+    return child
 
 
 def assert_released(root: Path, origin: Path, server: Server) -> None:
@@ -181,14 +199,7 @@ def test_sigkill_between_uploads_then_a_rerun_finishes(
     chain: tuple[Path, Path], index: Server, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root, origin = chain
-    argv = ["--project", str(root), "ship", "--all", "--repository", index.url, "--no-isolation"]
-    child = subprocess.Popen(
-        [sys.executable, "-m", "release", *argv],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = ship_all_in_a_child(root, index)
     assert child.stderr is not None
     for line in child.stderr:
         if line.startswith("verified: core"):
@@ -309,14 +320,7 @@ def test_sigterm_before_the_first_upload_rolls_everything_back(
 ) -> None:
     root, origin = chain
     before = snapshot(root), git(origin, "show-ref")
-    argv = ["--project", str(root), "ship", "--all", "--repository", index.url, "--no-isolation"]
-    child = subprocess.Popen(
-        [sys.executable, "-m", "release", *argv],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = ship_all_in_a_child(root, index)
     assert child.stderr is not None
     seen = []
     for line in child.stderr:
