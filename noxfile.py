@@ -44,7 +44,10 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest; pass pytest options after --)."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-n", "auto", *noxsupport.own_posargs(session))
+    # pytest caches the modules it rewrites (the plugins': hypothesis is a second of CPU) as
+    # bytecode, unless PYTHONDONTWRITEBYTECODE is set; empty, it counts as unset
+    nocache = {"PYTHONDONTWRITEBYTECODE": ""}
+    session.run("pytest", "-n", "auto", *noxsupport.own_posargs(session), env=nocache)
 
 
 @nox.session(requires=["lint", "tests"])

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import VENV_BIN, cli_env
+from conftest import NO_HYPOTHESIS, VENV_BIN, cli_env
 
 from release.noxsupport import install_args_for_tests, releasekit_install_args
 
@@ -39,11 +39,11 @@ def release(session):
 """
 
 
-def nox(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+def nox(root: Path, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nox", "--force-venv-backend", "none", *argv],
         cwd=root,
-        env=cli_env(),
+        env=cli_env(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -178,7 +178,7 @@ def _gate_project(root: Path, require: bool | None, tests: bool) -> Path:
 
 def _gate(root: Path) -> subprocess.CompletedProcess[str]:
     # the session runs in this test environment (pytest is here); nothing is installed
-    return nox(root, "--no-install", "-s", "tests")
+    return nox(root, "--no-install", "-s", "tests", PYTEST_ADDOPTS=NO_HYPOTHESIS)
 
 
 def test_a_project_without_tests_passes_the_gate_with_a_warning(tmp_path: Path) -> None:
