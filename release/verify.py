@@ -12,12 +12,10 @@ the index plus the configured extra index.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +23,19 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from . import index, proc, tools
-from .errors import StepError, UsageError
+from .errors import StepError
+from .installer import (
+    Installer,
+    choose_installer,
+    host_pip,
+    install_command,
+    isolated_env,
+    venv_command,
+    venv_python,
+    venv_script,
+)
 from .retry import Backoff, GaveUp, retry
-from .secrets import inherited, scrubbed_env
+from .secrets import inherited
 
 if TYPE_CHECKING:
     from .model import Release
@@ -35,8 +43,6 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 STEP_TIMEOUT = 600.0
 SCRIPT_TIMEOUT = 60.0
-_DROP_PREFIXES = ("PIP_", "UV_")
-_DROP = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX")
 
 _INSPECT = """
 import json, sys
@@ -51,82 +57,6 @@ print(json.dumps({
 """
 
 _IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
-
-
-@dataclass(frozen=True)
-class Installer:
-    """``uv`` (with the path of its executable) or ``pip``."""
-
-    kind: str
-    uv: str | None = None
-
-
-def choose_installer(environ: Mapping[str, str], which: Callable[[str], str | None]) -> Installer:
-    """uv when it is on PATH, else pip; ``RELEASE_INSTALLER=uv|pip`` decides instead."""
-    wanted = environ.get("RELEASE_INSTALLER", "").strip().lower()
-    if wanted not in ("", "uv", "pip"):
-        raise UsageError(f"RELEASE_INSTALLER={wanted!r} is neither uv nor pip")
-    uv = which("uv")
-    if wanted == "uv" and uv is None:
-        raise UsageError(
-            "RELEASE_INSTALLER=uv but uv is not on PATH",
-            hint="install uv, or unset RELEASE_INSTALLER",
-        )
-    if wanted == "pip" or uv is None:
-        return Installer("pip")
-    return Installer("uv", uv)
-
-
-def isolated_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """The installer's environment: no pip/uv settings, no credentials, no config files (pure)."""
-    env = {
-        k: v
-        for k, v in scrubbed_env(environ).items()
-        if not k.startswith(_DROP_PREFIXES) and k not in _DROP
-    }
-    env["PIP_CONFIG_FILE"] = os.devnull
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["UV_NO_CONFIG"] = "1"
-    return env
-
-
-def venv_python(venv: Path) -> Path:
-    """The interpreter of a virtual environment."""
-    if sys.platform == "win32":  # pragma: no cover
-        return venv / "Scripts" / "python.exe"
-    return venv / "bin" / "python"
-
-
-def venv_script(venv: Path, name: str) -> Path:
-    """A console script installed into a virtual environment."""
-    if sys.platform == "win32":  # pragma: no cover
-        return venv / "Scripts" / f"{name}.exe"
-    return venv / "bin" / name
-
-
-def venv_command(installer: Installer, venv: Path, python: str = sys.executable) -> list[str]:
-    """The command that creates a fresh virtual environment (pure)."""
-    if installer.uv is not None:
-        return [installer.uv, "venv", "--no-config", "--quiet", "--python", python, str(venv)]
-    return [python, "-m", "venv", str(venv)]
-
-
-def install_command(
-    installer: Installer,
-    python: Path,
-    args: list[str],
-    index_url: str,
-    extra_index_url: str | None = None,
-) -> list[str]:
-    """An install from ``index_url`` (and ``extra_index_url``) and nowhere else (pure)."""
-    if installer.uv is not None:
-        cmd = [installer.uv, "pip", "install", "--no-config", "--no-cache", "--python", str(python)]
-    else:
-        cmd = [str(python), "-m", "pip", "--isolated", "install", "--no-cache-dir", "--no-input"]
-    cmd += ["--index-url", index_url]
-    for url in (extra_index_url or "").split():  # several, space-separated, as pip's variable
-        cmd += ["--extra-index-url", url]
-    return cmd + args
 
 
 def hashed_requirement(name: str, version: Version, hashes: list[str]) -> str:
@@ -329,6 +259,8 @@ def verify(
     """Wait for the release on the index, check its files, install it alone and use it."""
     environ = inherited(environ)
     installer = choose_installer(environ, tools.which)
+    if installer.kind == "pip":
+        installer = replace(installer, pip_host=host_pip())
     local_hashes = {p.name: index.sha256_file(p) for p in local}
     echo(f"verify: {release} from {where.index_url}")
     listed = wait_for_release(release, where, sorted(local_hashes), echo)

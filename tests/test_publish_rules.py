@@ -14,17 +14,16 @@ from release.config import Config
 from release.dists import artifact_id, files_of
 from release.errors import UsageError
 from release.index import IndexFile, parse_project_page
-from release.publish import decide
-from release.retry import Backoff, GaveUp, from_env, retry
-from release.verify import (
+from release.installer import (
     Installer,
     choose_installer,
-    hashed_requirement,
     install_command,
     isolated_env,
-    runtime_requirements,
-    top_level_modules,
+    venv_command,
 )
+from release.publish import decide
+from release.retry import Backoff, GaveUp, from_env, retry
+from release.verify import hashed_requirement, runtime_requirements, top_level_modules
 
 CFG = Config(project=Path("/p"))
 
@@ -266,11 +265,27 @@ def test_install_commands_name_one_index() -> None:
         "py", "-m", "pip", "--isolated", "install", "--no-cache-dir", "--no-input",
         "--index-url", "http://i/simple/", "x==1",
     ]  # fmt: skip
+    # a host pip installs into the venv, which has none of its own
+    host = install_command(Installer("pip", pip_host="h"), Path("py"), ["x==1"], "http://i/simple/")
+    assert host == [
+        "h", "-m", "pip", "--python", "py", "--isolated", "install", "--no-cache-dir",
+        "--no-input", "--index-url", "http://i/simple/", "x==1",
+    ]  # fmt: skip
     uv = install_command(Installer("uv", "uv"), Path("py"), ["x==1"], "http://i/", "http://e/")
     assert uv == [
         "uv", "pip", "install", "--no-config", "--no-cache", "--python", "py",
         "--index-url", "http://i/", "--extra-index-url", "http://e/", "x==1",
     ]  # fmt: skip
+
+
+def test_venv_commands() -> None:
+    """pip's venv gets pip from ensurepip only when no host pip installs into it."""
+    venv = Path("v")
+    assert venv_command(Installer("pip"), venv, "py") == ["py", "-m", "venv", "v"]
+    host = Installer("pip", pip_host="h")
+    assert venv_command(host, venv, "py") == ["py", "-m", "venv", "--without-pip", "v"]
+    uv = venv_command(Installer("uv", "uv"), venv, "py")
+    assert uv == ["uv", "venv", "--no-config", "--quiet", "--python", "py", "v"]
 
 
 def test_hashed_requirement() -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import build_dist, commit_all, copy_package
 
-from release.verify import (
+from release.installer import (
     Installer,
+    host_pip,
     install_command,
     isolated_env,
     venv_command,
@@ -69,7 +70,8 @@ def test_a_version_only_in_the_machine_config_is_not_found(
     uv = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
     if kind == "uv" and uv is None:
         pytest.skip("uv is not installed")
-    installer = Installer(kind, uv if kind == "uv" else None)
+    installer = Installer(kind, uv) if kind == "uv" else Installer(kind, pip_host=host_pip())
+    assert installer.pip_host or kind == "uv", "this environment's pip installs into the venv"
     hostile = hostile_environment(elsewhere, tmp_path / "home")
     (tmp_path / "uv.toml").write_text(f'find-links = ["{elsewhere / "links"}"]\n')
     env = isolated_env(hostile)
@@ -84,7 +86,8 @@ def test_a_version_only_in_the_machine_config_is_not_found(
 
     # the control: the same machine configuration, not isolated, finds it
     if kind == "pip":
-        plain = [str(python), "-m", "pip", "install", "--index-url", fresh_index.index_url]
+        plain = [sys.executable, "-m", "pip", "--python", str(python), "install"]
+        plain += ["--index-url", fresh_index.index_url]
     else:
         plain = [str(uv), "pip", "install", "--python", str(python)]
     proc = run([*plain, "pub-hatch-cli==7.0.0"], hostile, tmp_path)
