@@ -1,11 +1,9 @@
 """A workspace release as one transaction, built from the single-package building blocks.
 
-1. preflight every chosen package (tree, tags, versions free on the index, credentials);
-2. one release commit naming every package and version (pins rewritten with it), all tags;
-3. build and check every package (independent builds in parallel);
-4. push the commit and every tag atomically;
-5. upload and verify in dependency order (verify installs the siblings from the index);
-   packages that do not require each other are verified at the same time.
+1. preflight every chosen package; 2. one release commit (pins rewritten with it), all tags;
+3. build (in parallel, in shared build environments) and check every package;
+4. push the commit and every tag atomically; 5. upload and verify in dependency order, one
+environment per wave of packages that do not require each other (``workspace_verify``).
 
 A failure up to and including the push rolls back the commit and the tags. After that the
 same command resumes at HEAD, whose tags say which release it is, and each package's record
@@ -16,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -26,14 +23,24 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from . import build, bump, check, git, index, publish, verify, workspace
+from . import (
+    bump,
+    check,
+    git,
+    index,
+    publish,
+    record,
+    verify,
+    workspace,
+    workspace_build,
+    workspace_verify,
+)
 from . import workspace_preflight as preflight
 from .config import Config
 from .errors import Interrupted, ReleaseError, StepError, UsageError
-from .fsutil import write_new
 from .model import Release
 from .settings import Settings
-from .workspace_plan import Decision, PackageRelease
+from .workspace_plan import Decision, PackageRelease, commit_message
 
 if TYPE_CHECKING:
     from .gitrepo import Repo
@@ -120,8 +127,8 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
     for wave in waves(run.workspace, members):
         try:
             for m in wave:
-                _upload(run, repo, m, files[m.name])
-            _verify_all(run, repo, wave, files)
+                _upload(run, m, files[m.name])
+            _verify_wave(run, repo, wave, files)
         except KeyboardInterrupt as exc:
             raise Interrupted(
                 f"interrupted during the upload or verify of {', '.join(m.name for m in wave)}; "
@@ -132,7 +139,7 @@ def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
 
 
 def waves(ws: workspace.Workspace, members: list[Member]) -> list[list[Member]]:
-    """``members`` in waves: each uploaded, then verified all at once (see ``graph.waves``)."""
+    """``members`` in waves: each uploaded, then verified at once (see ``graph.waves``)."""
     from .workspace_graph import graph
     from .workspace_graph import waves as cut
 
@@ -141,13 +148,6 @@ def waves(ws: workspace.Workspace, members: list[Member]) -> list[list[Member]]:
 
 
 # --- bump: one commit, every tag ---
-
-
-def commit_message(releases: tuple[PackageRelease, ...]) -> str:
-    """The release commit's message: every package and version, then one line each."""
-    head = "Release " + ", ".join(f"{r.name} {r.version}" for r in releases)
-    body = "\n".join(f"- {r.name} {r.current} -> {r.version} ({r.tag})" for r in releases)
-    return f"{head}\n\n{body}\n"
 
 
 @dataclass
@@ -216,13 +216,19 @@ def _rollback(repo: Repo, made: Made, members: list[Member]) -> None:
 
 def _build_all(run: Run, repo: Repo, members: list[Member]) -> dict[str, list[Path]]:
     """Build (or reuse the earlier run's files of) every package and check each."""
-    with ThreadPoolExecutor(max_workers=min(4, len(members)) or 1) as pool:
+    files = {m.name: _reused(run, repo, m) for m in members}
+    todo = [m for m in members if not files[m.name]]
+    dirs = {m.name: m.release.directory for m in todo} if run.isolated else {}
+    with (
+        workspace_build.environments(repo, dirs, run.environ, run.echo) as shared,
+        ThreadPoolExecutor(max_workers=min(4, len(todo)) or 1) as pool,
+    ):
         # builds need only their backends, not their siblings: all may run at once
-        futures = {m.name: pool.submit(_build_one, run, repo, m) for m in members}
-        built = {name: future.result() for name, future in futures.items()}
+        futures = {m.name: pool.submit(_build_one, run, repo, m, shared.get(m.name)) for m in todo}
+        files.update({name: future.result() for name, future in futures.items()})
     # checked here, one after another: twine's check prints and logs through process-wide
     # streams, so two checks in threads would mix their findings (each takes a fraction of a second)
-    return {m.name: _check(run, m, built[m.name]) for m in members}
+    return {m.name: _check(run, m, files[m.name]) for m in members}
 
 
 def _check(run: Run, m: Member, files: list[Path]) -> list[Path]:
@@ -234,26 +240,32 @@ def _check(run: Run, m: Member, files: list[Path]) -> list[Path]:
     return files
 
 
-def _build_one(run: Run, repo: Repo, m: Member) -> list[Path]:
-    state_file = m.state_file(repo)
-    saved = _read(state_file)
+def _reused(run: Run, repo: Repo, m: Member) -> list[Path]:
+    """The files an earlier run built from the tag's commit, if all are there intact."""
+    saved = record.load(m.state_file(repo))
     commit = git.tag_commit(repo, m.release.tag)
+    if saved.commit != commit or not saved.files:
+        return []
+    paths = [m.state_file(repo).parent / "dist" / n for n in saved.files]
+    if all(p.is_file() and index.sha256_file(p) == saved.files[p.name] for p in paths):
+        run.echo(f"build: {m.name}: reusing the files built from {m.release.tag}")
+        return paths
+    return []
+
+
+def _build_one(run: Run, repo: Repo, m: Member, shared: str | None) -> list[Path]:
+    state_file = m.state_file(repo)
     dist = state_file.parent / "dist"
-    recorded = saved.get("files")
-    if saved.get("commit") == commit and isinstance(recorded, dict) and recorded:
-        paths = [dist / str(n) for n in recorded]
-        if all(p.is_file() and index.sha256_file(p) == recorded[p.name] for p in paths):
-            run.echo(f"build: {m.name}: reusing the files built from {m.release.tag}")
-            return paths
     if dist.exists():
         shutil.rmtree(dist)
     try:
-        built = build.build(m.config, ref=m.release.tag, outdir=dist, isolated=run.isolated)
+        built = workspace_build.build_member(m.config, m.release.tag, dist, run, shared)
     except ReleaseError as exc:
         raise StepError(f"build of {m.name} failed: {exc.message}", hint=exc.hint) from exc
     paths = list(built.artifacts)
-    _write(
-        state_file, {"commit": built.commit, "files": {p.name: index.sha256_file(p) for p in paths}}
+    record.save(
+        state_file,
+        record.load(state_file).built(built.commit, {p.name: index.sha256_file(p) for p in paths}),
     )
     run.echo(f"build: {m.name}: {', '.join(p.name for p in paths)}")
     return paths
@@ -276,45 +288,42 @@ def _push(run: Run, repo: Repo, remote: str | None, branch: str, tags: tuple[str
     run.echo(f"push: {branch} ({head[:12]}) and {', '.join(tags)} to {remote}")
 
 
-def _upload(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
-    state_file = m.state_file(repo)
+def _upload(run: Run, m: Member, files: list[Path]) -> None:
     with _failing(m):
         with contextlib.redirect_stdout(_Lines(run.echo)):  # twine prints its own progress
             done = publish.publish(
                 files, run.settings.target, run.settings.upload_backoff, run.echo
             )
         uploaded = sum(1 for _, o in done.outcomes if o == "uploaded")
-        _write(state_file, {**_read(state_file), "uploaded": True})
-        label = f"{m.name} {m.release.version}"
-        run.echo(f"upload: {label}: {uploaded} uploaded, {len(files) - uploaded} already there")
+        run.echo(
+            f"upload: {m.name} {m.release.version}: {uploaded} uploaded, {len(files) - uploaded} already there"
+        )
 
 
-def _verify_all(run: Run, repo: Repo, wave: list[Member], files: dict[str, list[Path]]) -> None:
-    """Verify every package of a wave: several at once, each in its own environment."""
-    pool = ThreadPoolExecutor(max_workers=min(4, len(wave)))
-    try:
-        for future in [pool.submit(_verify, run, repo, m, files[m.name]) for m in wave]:
-            future.result()
-    finally:  # a failure or Ctrl-C starts no further verify; those running finish
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _verify(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
-    state_file = m.state_file(repo)
+def _verify_wave(run: Run, repo: Repo, wave: list[Member], files: dict[str, list[Path]]) -> None:
+    """Verify the wave's packages not verified yet: in one environment (``workspace_verify``)."""
     target = run.settings.target
-    with _failing(m):
-        if _read(state_file).get("verified") is not True:
-            verify.verify(
-                Release(m.name, m.release.version, m.release.tag),
-                verify.Where(
-                    target.index_url, run.settings.extra_index_url, run.settings.verify_backoff
-                ),
-                local=files,
-                echo=run.echo,
-                environ=run.environ,
-            )
-            _write(state_file, {**_read(state_file), "verified": True})
-        run.echo(f"verified: {m.name} {m.release.version} installs from {target.index_url}")
+    by_name = {m.name: m for m in wave}
+
+    def passed(r: Release) -> None:
+        state = by_name[r.name].state_file(repo)
+        record.save(state, record.load(state).but(verified=True))
+        run.echo(f"verified: {r} installs from {target.index_url}")
+
+    todo = []
+    for m in wave:  # a re-run verifies only the packages not verified yet
+        if record.load(m.state_file(repo)).verified:
+            run.echo(f"verified: {m.name} {m.release.version} installs from {target.index_url}")
+        else:
+            todo.append((Release(m.name, m.release.version, m.release.tag), files[m.name]))
+    where = verify.Where(
+        target.index_url, run.settings.extra_index_url, run.settings.verify_backoff
+    )
+    try:
+        workspace_verify.verify_wave(todo, where, passed, echo=run.echo, environ=run.environ)
+    except workspace_verify.Failed as exc:
+        with _failing(by_name[exc.release.name]):
+            raise exc.error from exc
 
 
 @contextlib.contextmanager
@@ -347,22 +356,9 @@ class _Lines(io.StringIO):
         return len(text)
 
 
-def _read(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write(path: Path, data: Mapping[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_new(path, (json.dumps(dict(data), indent=2, sort_keys=True) + "\n").encode())
-
-
 def complete(repo: Repo, members: list[Member]) -> bool:
     """Whether every package's record says it was uploaded and verified."""
-    return all(_read(m.state_file(repo)).get("verified") is True for m in members)
+    return all(record.load(m.state_file(repo)).verified for m in members)
 
 
 def rehearse(run: Run, decision: Decision, *, keep: bool, resume: bool = False) -> Shipped:

@@ -21,6 +21,7 @@ from conftest import (
     commit_all,
     git,
     index_files,
+    init_repo,
     snapshot,
     with_origin,
 )
@@ -335,3 +336,69 @@ def test_sigterm_before_the_first_upload_rolls_everything_back(
     assert "error: interrupted before the first upload; rolled back" in err
     assert (snapshot(root), git(origin, "show-ref")) == before
     assert index_files(index) == []
+
+
+def verified(root: Path, name: str) -> bool:
+    """Whether ``name``'s resume record says it was verified."""
+    state = root / ".git" / "releasekit" / name / f"{name}-v{NEW}" / "state.json"
+    return '"verified": true' in state.read_text()
+
+
+def test_a_wave_shares_one_environment_and_a_failure_names_its_package(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: Server
+) -> None:
+    """Three packages that require none of each other: one wave, one environment. app imports
+    core without requiring it; alone it could not, so in the shared environment it cannot."""
+    root = make_workspace(tmp_path / "ws", requires={"lib": [], "app": []}, commit=False)
+    module = root / "packages" / "app" / "src" / "app" / "__init__.py"
+    module.write_text(module.read_text() + "\nimport core  # used, never required\n")
+    init_repo(root)
+    with_origin(root, tmp_path / "origin.git")
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 1, err
+    shared = next(line for line in err.splitlines() if "into one fresh virtual environment" in line)
+    assert sorted(shared.split("installed ")[1].split(" into")[0].split(", ")) == [
+        "app",
+        "core",
+        "lib",
+    ]
+    error = next(line for line in err.splitlines() if line.startswith("error: "))
+    assert "app 0.1.1" in error and "core" not in error.split("app 0.1.1", 1)[0]
+    assert "No module named 'core' (installed here only for another package)" in err
+    assert (verified(root, "core"), verified(root, "lib"), verified(root, "app")) == (
+        True,
+        True,
+        False,
+    )
+    assert len(index_files(index)) == 6  # uploaded: a release on the index is not taken back
+
+    # the re-run verifies app alone (core and lib are recorded): and app still cannot import core
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 1, err
+    verifies = [line.split()[1] for line in err.splitlines() if line.strip().startswith("verify: ")]
+    assert verifies == ["app"]
+    assert "No module named 'core'" in err
+    assert not verified(root, "app")
+
+
+def test_packages_with_the_same_build_requirements_build_in_one_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Isolated builds (no --no-isolation): app and a second hatchling package share one."""
+    root = make_workspace(tmp_path / "ws", requires={"app": []}, commit=False)
+    tool = root / "packages" / "tool"
+    for path in (root / "packages" / "app").rglob("*"):
+        if path.is_file():
+            target = tool / path.relative_to(root / "packages" / "app")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path.read_text().replace("app", "tool"))
+    (tool / "src" / "app").rename(tool / "src" / "tool")
+    init_repo(root)
+    before = snapshot(root)
+    code = main(["--project", str(root), "ship", "--package", "app", "--package", "tool"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "one environment with hatchling>=1.21 for app, tool" in err
+    assert "failed in the shared environment" not in err
+    assert out.startswith("rehearsal passed: app 0.1.1, tool 0.1.1 would be released")
+    assert snapshot(root) == before
