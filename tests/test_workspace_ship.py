@@ -357,9 +357,14 @@ def test_a_wave_shares_one_environment_and_a_failure_names_its_package(
 ) -> None:
     """Three packages that require none of each other: one wave, one environment. app imports
     core without requiring it; alone it could not, so in the shared environment it cannot."""
-    root = make_workspace(tmp_path / "ws", requires={"lib": [], "app": []}, commit=False)
+    scripts = '\n[project.scripts]\nlib-hello = "lib:main"\n'
+    root = make_workspace(
+        tmp_path / "ws", requires={"lib": [], "app": []}, releases={"lib": scripts}, commit=False
+    )
     module = root / "packages" / "app" / "src" / "app" / "__init__.py"
     module.write_text(module.read_text() + "\nimport core  # used, never required\n")
+    lib = root / "packages" / "lib" / "src" / "lib" / "__init__.py"
+    lib.write_text(lib.read_text() + "\n\ndef main() -> None:\n    print('hello')\n")
     init_repo(root)
     with_origin(root, tmp_path / "origin.git")
     code, _out, err = ship(capsys, root, index.url, "--all")
@@ -373,6 +378,7 @@ def test_a_wave_shares_one_environment_and_a_failure_names_its_package(
     error = next(line for line in err.splitlines() if line.startswith("error: "))
     assert error.startswith("error: verify of ") and "failed: app 0.1.1: " in error
     assert "No module named 'core' (installed here only for another package)" in err
+    assert "lib 0.1.1: import lib, lib-hello --help: ok" in err  # its console script ran
     assert (verified(root, "core"), verified(root, "lib"), verified(root, "app")) == (
         True,
         True,
