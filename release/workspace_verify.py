@@ -8,10 +8,11 @@ one installer call that installs every package of the wave by hash from the inde
 the target index (and the extra index): siblings released earlier come from the target
 index, never from the checkout. One process reads every distribution's metadata.
 
-Each package is then checked apart: its version, an import of each of its top-level modules
-and ``--help`` of each console script, each in a process of its own in which the modules of
-every distribution the package would not have alone are hidden (a module it imports without
-requiring it fails as it would in an environment of its own). When the wave cannot share one
+Each package is then checked apart, a few at once: its version, an import of each of its
+top-level modules and ``--help`` of each console script, each in a process of its own in which
+the modules of every distribution the package would not have alone are hidden (a module it
+imports without requiring it fails as it would in an environment of its own). The index
+listings are read a few at once too. When the wave cannot share one
 environment (its dependencies do not install together, two distributions install the same
 file, the installer refuses), every package of the wave is verified alone by ``verify``, so
 that a failure names its package.
@@ -23,8 +24,10 @@ import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -37,6 +40,10 @@ from .model import Release
 from .secrets import inherited
 
 Echo = Callable[[str], None]
+T = TypeVar("T")
+R = TypeVar("R")
+WORKERS = 4
+"""Packages of a wave whose index listing, or whose checks, run at the same time."""
 
 _INSPECT = """
 import json
@@ -108,10 +115,16 @@ def verify_wave(
     """Verify every release of ``wave`` (with its local files); call ``passed`` for each."""
     environ = inherited(environ)
     if len(wave) > 1:
-        listed: dict[str, dict[str, index.IndexFile]] = {}
-        for release, local in wave:
-            with _blaming(release):
-                listed[release.name] = _listed(release, where, local, echo)
+
+        def look(item: tuple[Release, Sequence[Path]]) -> dict[str, index.IndexFile]:
+            with _blaming(item[0]):
+                return _listed(item[0], where, item[1], echo)
+
+        found = _each(wave, look)
+        for outcome in found:
+            if isinstance(outcome, Failed):
+                raise outcome
+        listed = {r.name: f for (r, _), f in zip(wave, found, strict=True) if isinstance(f, dict)}
         try:
             _together(wave, listed, where, passed, echo, environ)
             return
@@ -175,17 +188,35 @@ def _together(
         _no_clash(dists)
         names = ", ".join(r.name for r in releases)
         echo(f"  installed {names} into one fresh virtual environment ({installer.kind})")
-        failed: list[Failed] = []
-        for release in releases:  # every package is checked: each that passes is recorded
-            try:
-                with _blaming(release):
-                    _check(venv, release, dists, releases, baseline, echo)
-            except Failed as exc:
-                failed.append(exc)
-                continue
-            passed(release)
+
+        def one(release: Release) -> None:
+            with _blaming(release):
+                _check(venv, release, dists, releases, baseline, echo)
+
+        outcomes = _each(releases, one)  # every package is checked: each that passes is recorded
+        for release, outcome in zip(releases, outcomes, strict=True):
+            if not isinstance(outcome, Failed):
+                passed(release)
+        failed = [o for o in outcomes if isinstance(o, Failed)]
         if failed:
             raise failed[0]
+
+
+def _each(items: Sequence[T], fn: Callable[[T], R]) -> list[R | Failed]:
+    """``fn`` of every item, a few at once (each waits on its own requests and processes);
+    an item's ``Failed`` is its result. A Ctrl-C starts no more; those running finish."""
+
+    def one(item: T) -> R | Failed:
+        try:
+            return fn(item)
+        except Failed as exc:
+            return exc
+
+    pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(items)) or 1)
+    try:
+        return list(pool.map(one, items))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _venv(installer: single.Installer, tmp: Path, environ: Mapping[str, str]) -> single._Venv:
