@@ -513,3 +513,21 @@ def test_a_build_in_a_shared_environment_uses_it_without_isolation() -> None:
     assert "--no-isolation" in build_command(
         Path("src"), Path("out"), isolated=False, uv="uv", shared="env/py", python="py"
     )
+
+
+def test_two_distributions_installing_one_file_cannot_share_an_environment() -> None:
+    from release.workspace_verify import Dist, _Apart, _no_clash
+
+    def d(name: str, *files: str) -> Dist:
+        return Dist(name, "1.0", files, (), ())
+
+    # a namespace package's modules, each distribution's metadata and caches: no clash
+    _no_clash(
+        {
+            "a": d("a", "ns/a.py", "a-1.0.dist-info/RECORD", "ns/__pycache__/a.cpython-311.pyc"),
+            "b": d("b", "ns/b.py", "b-1.0.dist-info/RECORD"),
+        }
+    )
+    # one console script (or module) from two distributions: one overwrote the other
+    with pytest.raises(_Apart, match=r"a and b both install \.\./\.\./bin/tool"):
+        _no_clash({"a": d("a", "../../bin/tool"), "b": d("b", "../../bin/tool")})
