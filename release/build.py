@@ -38,9 +38,18 @@ def build_env(environ: Mapping[str, str], epoch: int) -> dict[str, str]:
 
 
 def build_command(
-    srcdir: Path, outdir: Path, *, isolated: bool, uv: str | None, python: str = sys.executable
+    srcdir: Path,
+    outdir: Path,
+    *,
+    isolated: bool,
+    uv: str | None,
+    python: str = sys.executable,
+    shared: str | None = None,
 ) -> list[str]:
     """The build command line: sdist, then the wheel built from that sdist (pure).
+
+    ``shared``: the interpreter of a fresh environment holding exactly the build requirements,
+    made once for several packages that declare the same ones (see ``workspace_build``).
 
     ======== ===== ==============================================================
     isolated uv    frontend and build environment
@@ -50,6 +59,11 @@ def build_command(
     no       any   ``python -m build --no-isolation``: the backends installed here
     ======== ===== ==============================================================
     """
+    if isolated and uv is not None and shared is not None:
+        return [
+            uv, "build", "--no-config", "--no-build-isolation", "--python", shared,
+            "--out-dir", str(outdir), str(srcdir),
+        ]  # fmt: skip
     if isolated and uv is not None:
         return [
             uv, "build", "--no-config", "--python", python,
@@ -94,10 +108,11 @@ def build(
     outdir: Path | None = None,
     isolated: bool = True,
     environ: Mapping[str, str] | None = None,
+    shared: str | None = None,
 ) -> Built:
     """Build the sdist and wheel of ``ref`` into ``outdir`` (default: the project's dist/).
 
-    The build's environment is ``environ`` (``Settings.environ``) without secrets.
+    The build's environment is ``environ`` without secrets; ``shared``: see ``build_command``.
     """
     repo = git.open_repo(config.project)
     sha, epoch = git.resolve_commit(repo, ref)
@@ -116,7 +131,7 @@ def build(
             )
         _normalize_tree(checkout, epoch)
         staging = Path(tmp, "out")
-        cmd = build_command(srcdir, staging, isolated=isolated, uv=uv)
+        cmd = build_command(srcdir, staging, isolated=isolated, uv=uv, shared=shared)
         # temporary files of the frontend and backend land in our directory and go with it
         children_tmp = Path(tmp, "tmp")
         children_tmp.mkdir()

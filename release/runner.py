@@ -7,14 +7,21 @@ tag is on the remote or the upload has started (``ctx.public``) nothing is rolle
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 
 from . import bump
 from .errors import Interrupted, ReleaseError, StepError
 from .steps import Context, Failure, Step, first_line
 
 
-def execute(steps: tuple[Step, ...], ctx: Context) -> None:
-    """Run ``steps`` in order; on a failure, undo what it means and raise the error to show."""
+def execute(
+    steps: tuple[Step, ...], ctx: Context, undo: Callable[[Context], None] | None = None
+) -> None:
+    """Run ``steps`` in order; on a failure, undo what it means and raise the error to show.
+
+    ``undo`` replaces ``rollback`` for a run that makes more than one tag and record (a
+    workspace release: ``workspace_steps.undo``).
+    """
     for step in steps:
         try:
             step.run(ctx)
@@ -23,7 +30,7 @@ def execute(steps: tuple[Step, ...], ctx: Context) -> None:
                 ctx.reporter.finish("failed", first_line(exc))
             public = ctx.public or step.failure is Failure.RESUME
             if step.failure is Failure.ROLLBACK and not ctx.public:
-                rollback(ctx)
+                (undo or rollback)(ctx)
             error = failed(step, exc, public, ctx.release.tag, ctx.options.rerun)
             if error is None:
                 raise

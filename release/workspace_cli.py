@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from .config import Config
     from .settings import Settings
+    from .steps import Step
     from .workspace import Workspace
     from .workspace_plan import Decision, Parts, Selection
+    from .workspace_ship import Run
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -201,7 +201,8 @@ def _decision(args: argparse.Namespace, ws: Workspace, root: Config, checked: Se
 
 def _ship(args: argparse.Namespace) -> int:
     """``ship`` at a workspace root: refuse without a choice; decide; show, or release."""
-    from . import config, workspace, workspace_plan
+    from . import config, report, workspace, workspace_plan
+    from . import workspace_view as view
     from .errors import UsageError
 
     ws = workspace.read(args.project)
@@ -232,14 +233,46 @@ def _ship(args: argparse.Namespace) -> int:
     error = decision.error()
     if error is not None:
         raise error
-    args.doc["workspace"] = _json(ws, decision)
+    args.doc["workspace"] = view.document(ws, decision)
+    args.doc["target"] = report.target(checked.target)
+    args.doc["dry_run"] = bool(args.dry_run)
     say = (lambda line: None) if args.json else print
+    run = _run(args, ws, root, checked)
     if args.dry_run:
+        planned = _planned(args, run, decision, resume=resumed is not None)
         for line in workspace_plan.describe(decision):
             say(f"  would {line}")
+        for name, description in planned:
+            say(f"  would {name}: {description}")
         say(f"dry run: {len(decision.releases)} package(s) of the workspace at {ws.root}")
         return 0
-    return _carry_out(args, ws, root, checked, decision, resumed is not None, say)
+    return _carry_out(args, run, decision, resumed is not None, say)
+
+
+def _run(args: argparse.Namespace, ws: Workspace, root: Config, checked: Settings) -> Run:
+    """The transaction's settings from the flags (its echo is set when it runs)."""
+    from .workspace_ship import Run
+
+    return Run(
+        workspace=ws,
+        root=root,
+        settings=checked,
+        push=root.push and not args.no_push,
+        isolated=not getattr(args, "no_isolation", False),
+        echo=print,
+        environ=os.environ,
+    )
+
+
+def _planned(
+    args: argparse.Namespace, run: Run, decision: Decision, *, resume: bool
+) -> list[tuple[str, str]]:
+    """The plan's steps as (name, description); the ``steps`` of the ``--json`` document."""
+    from . import report, workspace_ship
+
+    found = workspace_ship.lines(workspace_ship.steps_of(run, decision, resume=resume))
+    args.doc["steps"] = report.steps(found)
+    return found
 
 
 def _nothing_changed(args: argparse.Namespace, ws: Workspace) -> bool:
@@ -255,61 +288,72 @@ def _nothing_changed(args: argparse.Namespace, ws: Workspace) -> bool:
 
 def _carry_out(
     args: argparse.Namespace,
-    ws: Workspace,
-    root: Config,
-    checked: Settings,
+    run: Run,
     decision: Decision,
     resume: bool,
     say: Callable[[str], None],
 ) -> int:
     """Run the transaction (in a rehearsal for the local target) and say what it did."""
+    import dataclasses
+    import shlex
     import sys
 
-    from . import git, workspace_ship
+    from . import report, workspace_ship
+    from .progress import Reporter, use_color
 
-    run = workspace_ship.Run(
-        workspace=ws,
-        root=root,
-        settings=checked,
-        push=root.push and not args.no_push,
-        isolated=not args.no_isolation,
-        echo=lambda line: print(line, file=sys.stderr, flush=True),
-        environ=os.environ,
-    )
+    reporter = Reporter(color=use_color(sys.stderr, os.environ), actions=args.output.actions)
+    run = dataclasses.replace(run, echo=reporter.line)
+    rerun = "release " + " ".join(shlex.quote(a) for a in args.argv)
+
+    def planned(steps: tuple[Step, ...]) -> None:
+        args.doc["steps"] = report.steps(workspace_ship.lines(steps))
+
+    local = run.settings.target.name == "local"
+    go = workspace_ship.rehearse if local else workspace_ship.ship
+    extra = {"keep": args.keep} if local else {}
+    try:
+        shipped = go(
+            run, decision, resume=resume, reporter=reporter, rerun=rerun, planned=planned, **extra
+        )
+    finally:
+        args.doc["outcomes"] = report.outcomes(reporter.rows)
+    reporter.summary()
+    args.doc["files"] = report.files([p for files in shipped.files.values() for p in files])
     names = ", ".join(f"{r.name} {r.version}" for r in decision.releases)
-    if checked.target.name == "local":
-        workspace_ship.rehearse(run, decision, keep=args.keep, resume=resume)
-        if resume:
-            say(
-                f"rehearsal passed: {names} is already released ({', '.join(decision.tags)} at HEAD); rehearsed its files again"
-            )
-            return 0
-        say(f"rehearsal passed: {names} would be released as {', '.join(decision.tags)}")
-        return 0
-    members = workspace_ship.members_of(ws, root, decision)
-    if resume and workspace_ship.complete(git.open_repo(ws.root), members):
-        say(f"already released: {names} ({', '.join(decision.tags)}); nothing to do")
-        return 0
-    workspace_ship.ship(run, decision, resume=resume)
-    args.doc["released"] = True
-    say(f"released {names} ({', '.join(decision.tags)}) on {checked.target.index_url}")
+    tags = ", ".join(decision.tags)
+    if local:
+        args.doc["rehearsal"] = True
+        done = f"is already released ({tags} at HEAD); rehearsed its files again"
+        say(f"rehearsal passed: {names} {done if resume else f'would be released as {tags}'}")
+    elif shipped.complete:
+        say(f"already released: {names} ({tags}); nothing to do")
+    else:
+        args.doc["released"] = True
+        say(f"released {names} ({tags}) on {run.settings.target.index_url}")
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     """``status`` at a workspace root: every package, and what ship would do with the choice."""
     from . import config, workspace, workspace_plan
+    from . import workspace_view as view
 
     ws = workspace.read(args.project)
     root = config.load(ws.root)
-    decision = _decision(args, ws, root, _settings(args, root))
-    rows = _rows(ws, _resolved(ws, root, parts_of(args), [p.name for p in ws.packages], quiet=True))
-    args.doc["workspace"] = _json(ws, decision, rows)
+    checked = _settings(args, root)
+    decision = _decision(args, ws, root, checked)
+    rows = view.rows(
+        ws, _resolved(ws, root, parts_of(args), [p.name for p in ws.packages], quiet=True)
+    )
+    args.doc["workspace"] = view.document(ws, decision, rows)
+    planned: list[tuple[str, str]] = []
+    if selection_of(args).made and not decision.refusals:
+        planned = _planned(args, _run(args, ws, root, checked), decision, resume=False)
     if args.json:
         return 0
     mode = "one shared version (lockstep)" if ws.lockstep else "independent versions"
     print(f"workspace:   {ws.root} ({ws.kind}, {len(ws.packages)} packages, {mode})")
-    for line in _table(rows):
+    for line in view.table(rows):
         print(f"  {line}")
     if not selection_of(args).made:
         print(f"ship needs a choice: {CHOICE_HINT.removeprefix('choose with ')}")
@@ -320,75 +364,6 @@ def _status(args: argparse.Namespace) -> int:
     else:
         for line in workspace_plan.describe(decision):
             print(f"ship would {line}")
+        for name, description in planned:
+            print(f"ship would {name}: {description}")
     return 0
-
-
-def _rows(ws: Workspace, parts: Parts) -> list[dict[str, str]]:
-    """One row per package: what status shows and ``--json`` carries."""
-    return [
-        {
-            "name": p.name,
-            "directory": p.directory,
-            "version": str(p.current) if p.current is not None else f"? ({p.problem})",
-            "next": _next(p.current, parts.of(p.name)),
-            "last_tag": p.last_tag or "-",
-            "changed": "yes" if p.changed else "no",
-        }
-        for p in ws.packages
-    ]
-
-
-def _next(current: Version | None, part: str) -> str:
-    from .errors import UsageError
-    from .version import next_version
-
-    if current is None:
-        return "?"
-    if part == "auto":
-        return "? (nothing unreleased)"
-    try:
-        return str(next_version(current, part))
-    except UsageError:
-        return "?"
-
-
-HEADINGS = {
-    "name": "package",
-    "directory": "directory",
-    "version": "version",
-    "next": "next",
-    "last_tag": "last tag",
-    "changed": "changed",
-}
-
-
-def _table(rows: list[dict[str, str]]) -> list[str]:
-    """Rows as aligned columns under a heading line."""
-    widths = {k: max(len(h), *(len(r[k]) for r in rows)) for k, h in HEADINGS.items()}
-    lines = ["  ".join(h.ljust(widths[k]) for k, h in HEADINGS.items()).rstrip()]
-    lines.extend("  ".join(r[k].ljust(widths[k]) for k in HEADINGS).rstrip() for r in rows)
-    return lines
-
-
-def _json(
-    ws: Workspace, decision: Decision, rows: list[dict[str, str]] | None = None
-) -> dict[str, Any]:
-    return {
-        "root": str(ws.root),
-        "kind": ws.kind,
-        "lockstep": ws.lockstep,
-        "packages": rows or [],
-        "releases": [
-            {
-                "name": r.name,
-                "directory": r.directory,
-                "current": str(r.current),
-                "next": str(r.version),
-                "tag": r.tag,
-                "why": r.why,
-            }
-            for r in decision.releases
-        ],
-        "rewrites": [{"package": w.package, "old": w.old, "new": w.new} for w in decision.rewrites],
-        "refusals": [{"message": r.message, "hint": r.hint} for r in decision.refusals],
-    }

@@ -306,6 +306,13 @@ def describe(decision: Decision) -> list[str]:
     return lines
 
 
+def commit_message(releases: tuple[PackageRelease, ...]) -> str:
+    """The release commit's message: every package and version, then one line each."""
+    head = "Release " + ", ".join(f"{r.name} {r.version}" for r in releases)
+    body = "\n".join(f"- {r.name} {r.current} -> {r.version} ({r.tag})" for r in releases)
+    return f"{head}\n\n{body}\n"
+
+
 def resuming(workspace: Workspace) -> Decision | None:
     """The release HEAD already carries (its tags at HEAD, at the packages' versions), or None.
 

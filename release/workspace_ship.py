@@ -1,44 +1,47 @@
-"""A workspace release as one transaction, built from the single-package building blocks.
+"""A workspace release as one transaction: a plan of steps, run by the common runner.
 
-1. preflight every chosen package (tree, tags, versions free on the index, credentials);
-2. one release commit naming every package and version (pins rewritten with it), all tags;
-3. build and check every package (independent builds in parallel);
-4. push the commit and every tag atomically;
-5. upload and verify in dependency order (verify installs the siblings from the index);
-   packages that do not require each other are verified at the same time.
+``read`` takes what the plan depends on besides the decision (the remote, the branch, which
+packages earlier runs verified); ``plan`` (pure) gives the steps (see ``workspace_steps``):
 
-A failure up to and including the push rolls back the commit and the tags. After that the
-same command resumes at HEAD, whose tags say which release it is, and each package's record
+1. ``bump``: one release commit naming every package and version (pins rewritten), all tags;
+2. ``build NAME`` and ``check NAME`` for every package (the builds run at the same time, in
+   shared build environments);
+3. ``push``: the commit and every tag atomically;
+4. per wave of packages that do not require each other, in dependency order: ``upload NAME``
+   for each, then ``verify NAMES`` in one environment (``workspace_verify``).
+
+The dry run, ``status``, ``--json`` and the run all read that one plan. A failure up to and
+including the push rolls back the commit and the tags (``workspace_steps.undo``). After that
+the same command resumes at HEAD, whose tags say which release it is, and each package's record
 (``.git/releasekit/NAME/TAG``) says what is done: no second bump, no second upload.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import shutil
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from . import build, bump, check, git, index, publish, verify, workspace
+from . import git, record, runner, workspace
 from . import workspace_preflight as preflight
 from .config import Config
-from .errors import Interrupted, ReleaseError, StepError, UsageError
-from .fsutil import write_new
-from .model import Release
+from .model import Options, Release
 from .settings import Settings
+from .steps import Nothing, Skip, Step, walk
 from .workspace_plan import Decision, PackageRelease
+from .workspace_public import Upload, Verify
+from .workspace_steps import Build, Bump, Check, Push, WorkspaceContext, undo
 
 if TYPE_CHECKING:
     from .gitrepo import Repo
+    from .progress import Reporter
 
 Echo = Callable[[str], None]
+Planned = Callable[[tuple[Step, ...]], None]
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Shipped:
     releases: tuple[PackageRelease, ...]
     files: dict[str, list[Path]] = field(default_factory=dict)
     resumed: bool = False
+    complete: bool = False
+    """Nothing was left to do: every package was pushed, uploaded and verified before."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,17 @@ class Run:
     environ: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class Found:
+    """What the plan depends on besides the decision: read from git and the records."""
+
+    resume: bool
+    remote: str | None
+    branch: str
+    verified: frozenset[str] = frozenset()
+    """The packages an earlier run verified (their records say so)."""
+
+
 def members_of(ws: workspace.Workspace, root: Config, decision: Decision) -> list[Member]:
     """Each release with its package's configuration, in the decision's (dependency) order."""
     return [
@@ -89,50 +105,8 @@ def members_of(ws: workspace.Workspace, root: Config, decision: Decision) -> lis
     ]
 
 
-def ship(run: Run, decision: Decision, *, resume: bool) -> Shipped:
-    """Release ``decision``'s packages as one transaction (see the module's docstring)."""
-    repo = git.open_repo(run.workspace.root)
-    members = members_of(run.workspace, run.root, decision)
-    remote, branch = preflight.remote(repo, run.root)
-    made = Made()  # filled in as the bump goes: a rollback knows what exists at any moment
-    if not resume:
-        preflight.check(run, repo, members, remote, branch)
-    try:
-        if not resume:
-            _bump(run, repo, decision, members, made)
-        files = _build_all(run, repo, members)
-        _push(run, repo, remote, branch, decision.tags)
-    except BaseException as exc:
-        if made:
-            _rollback(repo, made, members)
-            run.echo("rolled back: the release commit and its tags are gone, every file as it was")
-        if isinstance(exc, KeyboardInterrupt):
-            undone = "rolled back" if made else "nothing was changed"
-            raise Interrupted(
-                f"interrupted before the first upload; {undone}", hint="run again"
-            ) from exc
-        if isinstance(exc, ReleaseError) and not isinstance(exc, UsageError):
-            raise StepError(
-                exc.message,
-                hint=f"{exc.hint + '; then ' if exc.hint else 'fix it, then '}run again",
-            ) from exc
-        raise
-    for wave in waves(run.workspace, members):
-        try:
-            for m in wave:
-                _upload(run, repo, m, files[m.name])
-            _verify_all(run, repo, wave, files)
-        except KeyboardInterrupt as exc:
-            raise Interrupted(
-                f"interrupted during the upload or verify of {', '.join(m.name for m in wave)}; "
-                "the release is pushed, so nothing was rolled back",
-                hint="run the same command again to resume (no second bump, no second upload)",
-            ) from exc
-    return Shipped(decision.releases, files, resume)
-
-
 def waves(ws: workspace.Workspace, members: list[Member]) -> list[list[Member]]:
-    """``members`` in waves: each uploaded, then verified all at once (see ``graph.waves``)."""
+    """``members`` in waves: each uploaded, then verified at once (see ``graph.waves``)."""
     from .workspace_graph import graph
     from .workspace_graph import waves as cut
 
@@ -140,232 +114,128 @@ def waves(ws: workspace.Workspace, members: list[Member]) -> list[list[Member]]:
     return [[by_name[n] for n in wave] for wave in cut(graph(ws.packages), list(by_name))]
 
 
-# --- bump: one commit, every tag ---
+def read(run: Run, repo: Repo, members: list[Member], *, resume: bool) -> Found:
+    """The remote and branch to push to, and which packages are verified already."""
+    remote, branch = preflight.remote(repo, run.root)
+    done = [m.name for m in members if resume and record.load(m.state_file(repo)).verified]
+    return Found(resume, remote, branch, frozenset(done))
 
 
-def commit_message(releases: tuple[PackageRelease, ...]) -> str:
-    """The release commit's message: every package and version, then one line each."""
-    head = "Release " + ", ".join(f"{r.name} {r.version}" for r in releases)
-    body = "\n".join(f"- {r.name} {r.current} -> {r.version} ({r.tag})" for r in releases)
-    return f"{head}\n\n{body}\n"
-
-
-@dataclass
-class Made:
-    """What the bump has made so far: the commit's outcome and the tags."""
-
-    outcome: bump.Outcome | None = None
-    tags: list[str] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return self.outcome is not None or bool(self.tags)
-
-
-def _bump(run: Run, repo: Repo, decision: Decision, members: list[Member], made: Made) -> None:
-    """Rewrite every version source, changelog and sibling pin; commit once; tag each."""
-    files: dict[Path, bytes] = {}
-    first: bump.BumpPlan | None = None
-    for m in members:
-        plan = bump.plan(bump.read_state(m.config), str(m.release.version), commit=True)
-        if plan.towncrier is not None:
-            raise UsageError(
-                f"{m.name} uses towncrier, which workspace releases do not run yet",
-                hint=f"release {m.name} on its own, or keep its notes in a Keep a Changelog file",
-            )
-        first = first or plan
-        files.update({p.resolve(): data for p, data in plan.files.items()})
-    pins = [(w.directory, w.old, w.new) for w in decision.rewrites]
-    files = workspace.pin_files(run.workspace.root, pins, files)
-    assert first is not None
-    combined = bump.BumpPlan(
-        root=run.workspace.root,
-        current=first.current,
-        target=first.target,
-        edits=(),
-        changelog=None,
-        changelog_note=None,
-        files=files,
-        commit=bool(files),
-        tag=None,
-        vcs=None,
-        git_hooks=run.root.git_hooks,
-        message=commit_message(decision.releases),
-    )
-    run.echo(f"bump: {commit_message(decision.releases).splitlines()[0]}")
-    made.outcome = bump.execute(combined)  # on its own failure it rolls itself back
-    for r in decision.releases:
-        if r.tag not in made.tags:
-            made.tags.append(r.tag)  # first: preflight made sure no tag of that name existed
-            git.create_tag(repo, r.tag, f"Release {r.name} {r.version}")
-    commit = made.outcome.commit or git.head_sha(repo)
-    run.echo(f"  commit {commit[:12]}, tags {', '.join(made.tags)}")
-
-
-def _rollback(repo: Repo, made: Made, members: list[Member]) -> None:
-    for tag in made.tags:
-        if git.tag_exists(repo, tag):
-            git.delete_tag(repo, tag)
-    if made.outcome is not None:
-        bump.rollback(made.outcome)
-    for m in members:
-        shutil.rmtree(m.state_file(repo).parent, ignore_errors=True)
-
-
-# --- build and check ---
-
-
-def _build_all(run: Run, repo: Repo, members: list[Member]) -> dict[str, list[Path]]:
-    """Build (or reuse the earlier run's files of) every package and check each."""
-    with ThreadPoolExecutor(max_workers=min(4, len(members)) or 1) as pool:
-        # builds need only their backends, not their siblings: all may run at once
-        futures = {m.name: pool.submit(_build_one, run, repo, m) for m in members}
-        built = {name: future.result() for name, future in futures.items()}
-    # checked here, one after another: twine's check prints and logs through process-wide
-    # streams, so two checks in threads would mix their findings (each takes a fraction of a second)
-    return {m.name: _check(run, m, built[m.name]) for m in members}
-
-
-def _check(run: Run, m: Member, files: list[Path]) -> list[Path]:
-    try:
-        check.check(files, m.name, m.release.version)
-    except ReleaseError as exc:
-        raise StepError(f"check of {m.name} failed: {exc.message}", hint=exc.hint) from exc
-    run.echo(f"check: {m.name} {m.release.version}: {len(files)} file(s) ok")
-    return files
-
-
-def _build_one(run: Run, repo: Repo, m: Member) -> list[Path]:
-    state_file = m.state_file(repo)
-    saved = _read(state_file)
-    commit = git.tag_commit(repo, m.release.tag)
-    dist = state_file.parent / "dist"
-    recorded = saved.get("files")
-    if saved.get("commit") == commit and isinstance(recorded, dict) and recorded:
-        paths = [dist / str(n) for n in recorded]
-        if all(p.is_file() and index.sha256_file(p) == recorded[p.name] for p in paths):
-            run.echo(f"build: {m.name}: reusing the files built from {m.release.tag}")
-            return paths
-    if dist.exists():
-        shutil.rmtree(dist)
-    try:
-        built = build.build(m.config, ref=m.release.tag, outdir=dist, isolated=run.isolated)
-    except ReleaseError as exc:
-        raise StepError(f"build of {m.name} failed: {exc.message}", hint=exc.hint) from exc
-    paths = list(built.artifacts)
-    _write(
-        state_file, {"commit": built.commit, "files": {p.name: index.sha256_file(p) for p in paths}}
-    )
-    run.echo(f"build: {m.name}: {', '.join(p.name for p in paths)}")
-    return paths
-
-
-# --- push, upload, verify ---
-
-
-def _push(run: Run, repo: Repo, remote: str | None, branch: str, tags: tuple[str, ...]) -> None:
-    """The commit and every tag in one atomic push, unless the remote has them already."""
-    if not run.push or remote is None:
-        run.echo("push: skipped" + (" (--no-push)" if not run.push else " (no remote)"))
-        return
-    head = git.head_sha(repo)
-    there = git.remote_refs(repo, remote)
-    if all(there.get(f"refs/tags/{t}") == git.tag_commit(repo, t) for t in tags):
-        run.echo(f"push: {remote} has every tag already")
-        return
-    git.push_atomic(repo, remote, [f"HEAD:refs/heads/{branch}", *(f"refs/tags/{t}" for t in tags)])
-    run.echo(f"push: {branch} ({head[:12]}) and {', '.join(tags)} to {remote}")
-
-
-def _upload(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
-    state_file = m.state_file(repo)
-    with _failing(m):
-        with contextlib.redirect_stdout(_Lines(run.echo)):  # twine prints its own progress
-            done = publish.publish(
-                files, run.settings.target, run.settings.upload_backoff, run.echo
-            )
-        uploaded = sum(1 for _, o in done.outcomes if o == "uploaded")
-        _write(state_file, {**_read(state_file), "uploaded": True})
-        label = f"{m.name} {m.release.version}"
-        run.echo(f"upload: {label}: {uploaded} uploaded, {len(files) - uploaded} already there")
-
-
-def _verify_all(run: Run, repo: Repo, wave: list[Member], files: dict[str, list[Path]]) -> None:
-    """Verify every package of a wave: several at once, each in its own environment."""
-    pool = ThreadPoolExecutor(max_workers=min(4, len(wave)))
-    try:
-        for future in [pool.submit(_verify, run, repo, m, files[m.name]) for m in wave]:
-            future.result()
-    finally:  # a failure or Ctrl-C starts no further verify; those running finish
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _verify(run: Run, repo: Repo, m: Member, files: list[Path]) -> None:
-    state_file = m.state_file(repo)
+def plan(run: Run, decision: Decision, members: list[Member], found: Found) -> tuple[Step, ...]:
+    """The steps of the release (pure: from the decision, the settings and ``found``)."""
+    names = ", ".join(f"{r.name} {r.version}" for r in decision.releases)
+    if found.resume and len(found.verified) == len(members):
+        return (Nothing(f"{names} is already released ({', '.join(decision.tags)})"),)
+    tags = ", ".join(decision.tags)
+    steps: list[Step] = [
+        Skip(
+            "bump",
+            f"skipped, HEAD already carries {tags} (resuming)",
+            f"HEAD already carries {tags}",
+        )
+        if found.resume
+        else Bump(decision)
+    ]
+    steps += [Build(m.name, str(m.release.version), m.release.tag) for m in members]
+    steps += [Check(m.name, str(m.release.version)) for m in members]
+    rehearsal = run.settings.target.name == "local"
+    steps.append(_push(run, found, decision.tags, rehearsal))
     target = run.settings.target
-    with _failing(m):
-        if _read(state_file).get("verified") is not True:
-            verify.verify(
-                Release(m.name, m.release.version, m.release.tag),
-                verify.Where(
-                    target.index_url, run.settings.extra_index_url, run.settings.verify_backoff
-                ),
-                local=files,
-                echo=run.echo,
-                environ=run.environ,
-            )
-            _write(state_file, {**_read(state_file), "verified": True})
-        run.echo(f"verified: {m.name} {m.release.version} installs from {target.index_url}")
+    shown = "the throwaway index" if rehearsal else target.index_url
+    for wave in waves(run.workspace, members):
+        steps += [Upload(m.name, str(m.release.version), target, rehearsal) for m in wave]
+        todo = tuple(m.name for m in wave if m.name not in found.verified)
+        if todo:
+            steps.append(Verify(todo, target.index_url, shown))
+        else:
+            done = "skipped, verified by an earlier run"
+            steps.append(Skip(f"verify {', '.join(m.name for m in wave)}", done, done))
+    return tuple(steps)
 
 
-@contextlib.contextmanager
-def _failing(m: Member) -> Iterator[None]:
-    """A failure of ``m``'s upload or verify as a step error that says how to resume."""
-    try:
-        yield
-    except ReleaseError as exc:
-        raise StepError(
-            f"{m.name} {m.release.version}: {exc.message}",
-            hint=f"{exc.hint + '; then ' if exc.hint else ''}run the same command again to "
-            "resume: nothing is rolled back once the release is pushed",
-        ) from exc
+def _push(run: Run, found: Found, tags: tuple[str, ...], rehearsal: bool) -> Step:
+    """The push, or why it is skipped (the rehearsal's clone gets a remote of its own)."""
+    if not run.push:
+        return Skip("push", "skipped (--no-push)", "--no-push")
+    if found.remote is None and not rehearsal:
+        return Skip("push", "skipped (no remote)", "no remote")
+    return Push(found.remote or "origin", found.branch, tags, rehearsal)
 
 
-class _Lines(io.StringIO):
-    """A text stream that passes each complete line to ``echo``, indented."""
-
-    def __init__(self, echo: Echo) -> None:
-        super().__init__()
-        self.echo = echo
-        self.pending = ""
-
-    def write(self, text: str) -> int:
-        """Echo every complete line of ``text``; keep the rest for the next write."""
-        *lines, self.pending = (self.pending + text).split("\n")
-        for line in lines:
-            if line.strip():
-                self.echo(f"    {line.strip()}")
-        return len(text)
+def lines(steps: tuple[Step, ...]) -> list[tuple[str, str]]:
+    """Every step as (name, description), in the order they run."""
+    return [(step.name, step.describe()) for step in walk(steps)]
 
 
-def _read(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+def steps_of(run: Run, decision: Decision, *, resume: bool) -> tuple[Step, ...]:
+    """The plan of ``decision`` in this checkout (for the dry run and ``status``)."""
+    repo = git.open_repo(run.workspace.root)
+    members = members_of(run.workspace, run.root, decision)
+    return plan(run, decision, members, read(run, repo, members, resume=resume))
 
 
-def _write(path: Path, data: Mapping[str, object]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_new(path, (json.dumps(dict(data), indent=2, sort_keys=True) + "\n").encode())
+def ship(
+    run: Run,
+    decision: Decision,
+    *,
+    resume: bool,
+    reporter: Reporter,
+    rerun: str,
+    planned: Planned = lambda steps: None,
+) -> Shipped:
+    """Release ``decision``'s packages as one transaction (see the module's docstring)."""
+    repo = git.open_repo(run.workspace.root)
+    members = members_of(run.workspace, run.root, decision)
+    found = read(run, repo, members, resume=resume)
+    ctx = context(run, decision, members, repo, reporter, rerun)
+    if not resume:
+        preflight.check(run, repo, members, found.remote, found.branch)
+        Bump(decision).plan(ctx)  # what the bump cannot carry out is refused (exit 2) here
+    steps = plan(run, decision, members, found)
+    planned(steps)
+    with ctx.stack:  # the builds' pool and shared environments, ended on every way out
+        runner.execute(steps, ctx, undo)
+    complete = isinstance(steps[0], Nothing)
+    return Shipped(decision.releases, ctx.built, resume, complete)
 
 
-def complete(repo: Repo, members: list[Member]) -> bool:
-    """Whether every package's record says it was uploaded and verified."""
-    return all(_read(m.state_file(repo)).get("verified") is True for m in members)
+def context(
+    run: Run,
+    decision: Decision,
+    members: list[Member],
+    repo: Repo,
+    reporter: Reporter,
+    rerun: str,
+) -> WorkspaceContext:
+    """The runner's context: the release as a whole, and what the steps share."""
+    first = decision.releases[0]
+    whole = Release(
+        ", ".join(r.name for r in decision.releases), first.version, ", ".join(decision.tags)
+    )
+    return WorkspaceContext(
+        release=whole,
+        options=Options(rerun=rerun, isolated=run.isolated),
+        settings=run.settings,
+        reporter=reporter,
+        environ=run.environ,
+        previous=str(first.current),
+        record_path=Path(repo.git_dir) / "releasekit" / "workspace" / "state.json",
+        run_of=run,
+        repo=repo,
+        members=tuple(members),
+    )
 
 
-def rehearse(run: Run, decision: Decision, *, keep: bool, resume: bool = False) -> Shipped:
+def rehearse(
+    run: Run,
+    decision: Decision,
+    *,
+    keep: bool,
+    resume: bool,
+    reporter: Reporter,
+    rerun: str,
+    planned: Planned = lambda steps: None,
+) -> Shipped:
     """The transaction in a throwaway clone, against a throwaway index (the local target)."""
     import tempfile
 
@@ -378,7 +248,7 @@ def rehearse(run: Run, decision: Decision, *, keep: bool, resume: bool = False) 
         inner = config_mod.load(clone)
         env = dict(run.environ)
         env["RELEASE_EXTRA_INDEX_URL"] = " ".join(rehearsal.dependency_indexes(inner, run.environ))
-        run.echo(f"rehearsal: a throwaway clone in {workdir}, a throwaway index")
+        reporter.line(f"rehearsal: a throwaway clone in {workdir}, a throwaway index")
         with server.running(workdir / "index") as srv:
             checked = settings.build(
                 inner, repository=srv.url, index_url=srv.index_url, environ=env
@@ -392,9 +262,11 @@ def rehearse(run: Run, decision: Decision, *, keep: bool, resume: bool = False) 
                 echo=run.echo,
                 environ=env,
             )
-            return ship(inner_run, decision, resume=resume)
+            return ship(
+                inner_run, decision, resume=resume, reporter=reporter, rerun=rerun, planned=planned
+            )
     finally:
         if keep:
-            run.echo(f"kept: {workdir}")
+            reporter.line(f"kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)

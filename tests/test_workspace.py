@@ -211,6 +211,11 @@ def test_status_json(chain: Path, capsys: pytest.CaptureFixture[str]) -> None:
         ("lib", "lib-v0.1.1"),
         ("app", "app-v0.1.1"),
     ]
+    # the steps status shows are the plan the dry run shows (and the run performs)
+    assert run(chain, "ship", "--all", "--dry-run", "--json") == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert doc["steps"] == dry["steps"]
+    assert [s["name"] for s in doc["steps"]][:2] == ["bump", "build core"]
 
 
 def test_ship_dry_run_shows_the_plan(chain: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -222,6 +227,28 @@ def test_ship_dry_run_shows_the_plan(chain: Path, capsys: pytest.CaptureFixture[
         "  would release lib 0.1.0 -> 0.2.0 (lib-v0.2.0; chosen)",
         "  would release app 0.1.0 -> 0.1.1 (app-v0.1.1; chosen)",
         "  would tag the one release commit core-v0.1.1, lib-v0.2.0, app-v0.1.1",
+        "  would bump: core 0.1.0 -> 0.1.1, lib 0.1.0 -> 0.2.0, app 0.1.0 -> 0.1.1; one commit, "
+        "annotated tags core-v0.1.1, lib-v0.2.0, app-v0.1.1",
+        *(
+            f"  would build {n}: {n}-{v} sdist and wheel from a clean checkout of {n}-v{v} "
+            "(independent builds at the same time)"
+            for n, v in (("core", "0.1.1"), ("lib", "0.2.0"), ("app", "0.1.1"))
+        ),
+        "  would check core: twine check --strict; name core, version 0.1.1",
+        "  would check lib: twine check --strict; name lib, version 0.2.0",
+        "  would check app: twine check --strict; name app, version 0.1.1",
+        "  would push: main and core-v0.1.1, lib-v0.2.0, app-v0.1.1 to the rehearsal's throwaway "
+        "bare repository, atomically",
+        *(
+            line
+            for n, v in (("core", "0.1.1"), ("lib", "0.2.0"), ("app", "0.1.1"))
+            for line in (
+                f"  would upload {n}: {n} {v} to a throwaway local index (files already there "
+                "with the same sha256 are skipped)",
+                f"  would verify {n}: install {n} alone from the throwaway index in a fresh venv, "
+                "import it, run its scripts",
+            )
+        ),
         f"dry run: 3 package(s) of the workspace at {chain.resolve()}",
     ]
     assert snapshot(chain) == before

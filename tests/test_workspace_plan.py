@@ -438,3 +438,96 @@ def test_the_order_goes_through_a_sibling_left_out() -> None:
     available = {"lib": frozenset({Version("0.1.0")})}
     decision = decide(ws(), Selection(names=("app", "core")), Parts(), available)
     assert names(decision) == ["core", "app"]
+
+
+# --- one environment for a wave: what each package would not have alone ---
+
+
+def dist(name: str, *requires: str, modules: tuple[str, ...] = ()) -> tuple[str, object]:
+    """An installed distribution as the wave's environment reports it."""
+    from release.workspace_verify import Dist
+
+    files = tuple(f"{m}/__init__.py" for m in (modules or (name.replace("-", "_"),)))
+    return name, Dist(name, "1.0", files, (), requires)
+
+
+@pytest.mark.parametrize(
+    ("installed", "package", "others", "hidden"),
+    [
+        # independent packages: each cannot see the other
+        ([dist("a"), dist("b")], "a", ["b"], ["b"]),
+        # a dependency of b only is hidden from a; a's own dependency is not hidden from a
+        ([dist("a", "x"), dist("b", "y"), dist("x"), dist("y")], "a", ["b"], ["b", "y"]),
+        # shared by both: visible to both
+        ([dist("a", "x"), dist("b", "x"), dist("x")], "a", ["b"], ["b"]),
+        # through an extra a asks for, and a marker that does not apply
+        (
+            [
+                dist("a", "x[fast]", 'z; python_version < "3"'),
+                dist("b", "z"),
+                dist("x", 'y; extra == "fast"'),
+                dist("y"),
+                dist("z"),
+            ],
+            "a",
+            ["b"],
+            ["b", "z"],
+        ),
+        # a module two distributions share (a namespace) stays visible
+        ([dist("a", modules=("ns",)), dist("b", modules=("ns",))], "a", ["b"], []),
+        # what the fresh environment started with (pip) is never hidden
+        ([dist("a"), dist("b", "pip"), dist("pip")], "a", ["b"], ["b"]),
+    ],
+)
+def test_the_modules_a_package_of_a_wave_would_not_have_alone(
+    installed: list[tuple[str, object]], package: str, others: list[str], hidden: list[str]
+) -> None:
+    from release.model import Release
+    from release.workspace_verify import hidden as hidden_of
+
+    dists = dict(installed)
+    releases = [Release(n, Version("1.0"), f"{n}-v1.0") for n in [package, *others]]
+    assert hidden_of(dists, package, releases, {"pip"}) == hidden  # type: ignore[arg-type]
+
+
+def test_only_packages_that_share_their_build_requirements_share_an_environment() -> None:
+    from release.workspace_build import groups
+
+    found = {
+        "a": ("hatchling>=1.21",),
+        "b": ("hatchling>=1.21",),
+        "c": ("flit_core>=3.9",),
+        "d": None,  # no [build-system], or an in-tree backend: alone
+    }
+    assert groups(found) == {("hatchling>=1.21",): ["a", "b"]}
+
+
+def test_a_build_in_a_shared_environment_uses_it_without_isolation() -> None:
+    from release.build import build_command
+
+    assert build_command(Path("src"), Path("out"), isolated=True, uv="uv", shared="env/py") == [
+        "uv", "build", "--no-config", "--no-build-isolation", "--python", "env/py",
+        "--out-dir", "out", "src",
+    ]  # fmt: skip
+    # --no-isolation means the backends installed here, shared environment or not
+    assert "--no-isolation" in build_command(
+        Path("src"), Path("out"), isolated=False, uv="uv", shared="env/py", python="py"
+    )
+
+
+def test_two_distributions_installing_one_file_cannot_share_an_environment() -> None:
+    from release.workspace_verify import Dist, _Apart, _no_clash
+
+    def d(name: str, *files: str) -> Dist:
+        return Dist(name, "1.0", files, (), ())
+
+    # a namespace package's modules, each distribution's metadata and caches: no clash
+    _no_clash(
+        {
+            "a": d("a", "ns/a.py", "a-1.0.dist-info/RECORD", "ns/__pycache__/a.cpython-311.pyc"),
+            "b": d("b", "ns/b.py", "b-1.0.dist-info/RECORD"),
+        }
+    )
+    # one console script (or module) from two distributions: one overwrote the other
+    with pytest.raises(_Apart, match=r"a and b both install \.\./\.\./bin/tool"):
+        _no_clash({"a": d("a", "../../bin/tool"), "b": d("b", "../../bin/tool")})

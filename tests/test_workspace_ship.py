@@ -9,6 +9,7 @@ everything back byte for byte; a fault after it is finished by running the same 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from conftest import (
     commit_all,
     git,
     index_files,
+    init_repo,
     snapshot,
     with_origin,
 )
@@ -111,7 +113,7 @@ def test_ship_all_releases_the_chain_in_dependency_order(
         f"on {index.index_url}"
     )
     uploads = [
-        line.split(":")[1].split()[0] for line in err.splitlines() if line.startswith("upload:")
+        line.split()[2].rstrip(":") for line in err.splitlines() if line.startswith("==> upload ")
     ]
     assert uploads == ["core", "lib", "app"]
     assert_released(root, origin, index)
@@ -142,7 +144,7 @@ def test_ship_all_releases_the_chain_in_dependency_order(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.startswith(f"rehearsal passed: core {NEW}, lib {NEW}, app {NEW} is already released")
-    assert "bump:" not in err
+    assert "==> bump: skipped, HEAD already carries" in err and "ok bump" not in err
     assert (snapshot(root), snapshot(origin, git_state=False), index_files(index)) == before
 
 
@@ -179,18 +181,22 @@ def test_the_index_refusing_lib_then_a_rerun_finishes(
         proxy.fail_uploads_matching, proxy.fail_status = r"^lib-", 403
         code, _out, err = ship(capsys, root, proxy.url, "--all", "--index-url", index.index_url)
         assert code == 1, err
-        assert "error: lib 0.1.1:" in err
+        assert "error: upload of lib 0.1.1 failed: " in err
         assert "run the same command again to resume" in err
         assert index_files(index) == sorted(f for f in FILES if f.startswith("core-"))
         assert sorted(git(origin, "tag").split()) == TAGS  # pushed before the first upload
         proxy.fail_uploads_matching = None
         code, _out, err = ship(capsys, root, proxy.url, "--all", "--index-url", index.index_url)
         assert code == 0, err
-    uploaded = [line for line in err.splitlines() if line.startswith("upload:")]
+    uploaded = [
+        re.sub(r" \(\d+\.\ds\)", "", line.strip())
+        for line in err.splitlines()
+        if line.strip().startswith("ok upload ")
+    ]
     assert uploaded == [
-        "upload: core 0.1.1: 0 uploaded, 2 already there",
-        "upload: lib 0.1.1: 2 uploaded, 0 already there",
-        "upload: app 0.1.1: 2 uploaded, 0 already there",
+        "ok upload core: 0 uploaded, 2 already there",
+        "ok upload lib: 2 uploaded, 0 already there",
+        "ok upload app: 2 uploaded, 0 already there",
     ]
     assert_released(root, origin, index)
 
@@ -202,7 +208,7 @@ def test_sigkill_between_uploads_then_a_rerun_finishes(
     child = ship_all_in_a_child(root, index)
     assert child.stderr is not None
     for line in child.stderr:
-        if line.startswith("verified: core"):
+        if line.strip().startswith("verified: core"):
             child.kill()  # core uploaded and verified, lib not yet uploaded
             break
     child.wait(timeout=60)
@@ -210,7 +216,7 @@ def test_sigkill_between_uploads_then_a_rerun_finishes(
     assert index_files(index) == sorted(f for f in FILES if f.startswith("core-"))
     code, _out, err = ship(capsys, root, index.url, "--all")
     assert code == 0, err
-    assert "bump:" not in err  # resumed at HEAD's tags: no second bump
+    assert "ok bump" not in err  # resumed at HEAD's tags: no second bump
     assert_released(root, origin, index)
 
 
@@ -226,7 +232,8 @@ def test_the_rehearsal_releases_the_workspace_in_a_throwaway_clone(
         f"rehearsal passed: core {NEW}, lib {NEW}, app {NEW} would be released as "
         f"core-v{NEW}, lib-v{NEW}, app-v{NEW}"
     )
-    assert [line.split()[1] for line in err.splitlines() if line.startswith("verified:")] == [
+    checked = [line.split()[1] for line in err.splitlines() if line.strip().startswith("verified:")]
+    assert checked == [
         "core",
         "lib",
         "app",
@@ -279,7 +286,7 @@ def test_a_rejected_push_rolls_everything_back(
     before = snapshot(root), git(origin, "show-ref")
     code, _out, err = ship(capsys, root, index.url, "--all")
     assert code == 1, err
-    assert "error: push to origin was rejected" in err
+    assert "error: push failed: push to origin was rejected" in err
     assert "rolled back: the release commit and its tags are gone" in err
     assert (snapshot(root), git(origin, "show-ref")) == before
     assert index_files(index) == []
@@ -325,13 +332,130 @@ def test_sigterm_before_the_first_upload_rolls_everything_back(
     seen = []
     for line in child.stderr:
         seen.append(line)
-        if line.startswith("  commit "):
-            child.send_signal(signal.SIGTERM)  # committed and tagged, nothing built yet
+        if line.strip().startswith("ok bump"):
+            child.send_signal(signal.SIGTERM)  # committed and tagged, nothing uploaded yet
     child.wait(timeout=120)
     child.stderr.close()
     err = "".join(seen)
     assert child.returncode == 130, err
     assert "rolled back: the release commit and its tags are gone" in err
-    assert "error: interrupted before the first upload; rolled back" in err
+    assert re.search(
+        r"error: interrupted during (bump|build of \w+|check of \w+); rolled back", err
+    ), err
     assert (snapshot(root), git(origin, "show-ref")) == before
     assert index_files(index) == []
+
+
+def verified(root: Path, name: str) -> bool:
+    """Whether ``name``'s resume record says it was verified."""
+    state = root / ".git" / "releasekit" / name / f"{name}-v{NEW}" / "state.json"
+    return '"verified": true' in state.read_text()
+
+
+def test_a_wave_shares_one_environment_and_a_failure_names_its_package(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, index: Server
+) -> None:
+    """Three packages that require none of each other: one wave, one environment. app imports
+    core without requiring it; alone it could not, so in the shared environment it cannot."""
+    scripts = '\n[project.scripts]\nlib-hello = "lib:main"\n'
+    root = make_workspace(
+        tmp_path / "ws", requires={"lib": [], "app": []}, releases={"lib": scripts}, commit=False
+    )
+    module = root / "packages" / "app" / "src" / "app" / "__init__.py"
+    module.write_text(module.read_text() + "\nimport core  # used, never required\n")
+    lib = root / "packages" / "lib" / "src" / "lib" / "__init__.py"
+    lib.write_text(lib.read_text() + "\n\ndef main() -> None:\n    print('hello')\n")
+    init_repo(root)
+    with_origin(root, tmp_path / "origin.git")
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 1, err
+    shared = next(line for line in err.splitlines() if "into one fresh virtual environment" in line)
+    assert sorted(shared.split("installed ")[1].split(" into")[0].split(", ")) == [
+        "app",
+        "core",
+        "lib",
+    ]
+    error = next(line for line in err.splitlines() if line.startswith("error: "))
+    assert error.startswith("error: verify of ") and "failed: app 0.1.1: " in error
+    assert "No module named 'core' (installed here only for another package)" in err
+    assert "lib 0.1.1: import lib, lib-hello --help: ok" in err  # its console script ran
+    assert (verified(root, "core"), verified(root, "lib"), verified(root, "app")) == (
+        True,
+        True,
+        False,
+    )
+    assert len(index_files(index)) == 6  # uploaded: a release on the index is not taken back
+
+    # the re-run verifies app alone (core and lib are recorded): and app still cannot import core
+    code, _out, err = ship(capsys, root, index.url, "--all")
+    assert code == 1, err
+    verifies = [line.split()[1] for line in err.splitlines() if line.strip().startswith("verify: ")]
+    assert verifies == ["app"]
+    assert "No module named 'core'" in err
+    assert not verified(root, "app")
+
+
+def test_packages_with_the_same_build_requirements_build_in_one_environment(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Isolated builds (no --no-isolation): app and a second hatchling package share one."""
+    root = make_workspace(tmp_path / "ws", requires={"app": []}, commit=False)
+    tool = root / "packages" / "tool"
+    for path in (root / "packages" / "app").rglob("*"):
+        if path.is_file():
+            target = tool / path.relative_to(root / "packages" / "app")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(path.read_text().replace("app", "tool"))
+    (tool / "src" / "app").rename(tool / "src" / "tool")
+    init_repo(root)
+    before = snapshot(root)
+    code = main(["--project", str(root), "ship", "--package", "app", "--package", "tool"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "one environment with hatchling>=1.21 for app, tool" in err
+    assert "failed in the shared environment" not in err
+    assert out.startswith("rehearsal passed: app 0.1.1, tool 0.1.1 would be released")
+    assert snapshot(root) == before
+
+
+def test_the_dry_run_lists_the_steps_the_run_performs(
+    capsys: pytest.CaptureFixture[str], chain: tuple[Path, Path], index: Server
+) -> None:
+    """One plan: the dry run's steps are the ones ``--json`` records the real run doing."""
+    import json
+
+    root, origin = chain
+    code, out, err = ship(capsys, root, index.url, "--all", "--dry-run", "--json")
+    assert code == 0, err
+    dry = json.loads(out)
+    planned = [s["name"] for s in dry["steps"]]
+    assert planned == [
+        "bump",
+        *(f"{kind} {n}" for kind in ("build", "check") for n in ("core", "lib", "app")),
+        "push",
+        *(f"{kind} {n}" for n in ("core", "lib", "app") for kind in ("upload", "verify")),
+    ]
+    assert dry["dry_run"] is True and index_files(index) == []
+
+    code, out, err = ship(capsys, root, index.url, "--all", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["ok"] is True and doc["released"] is True and doc["dry_run"] is False
+    assert [s["name"] for s in doc["steps"]] == planned
+    assert [(o["name"], o["outcome"]) for o in doc["outcomes"]] == [(n, "ok") for n in planned]
+    assert all(o["seconds"] >= 0 for o in doc["outcomes"])
+    assert sorted(doc["files"]) == FILES
+    assert_released(root, origin, index)
+
+    # run again: the plan is that nothing is left, and the record shows nothing done
+    code, out, err = ship(capsys, root, index.url, "--all", "--json")
+    assert code == 0, err
+    again = json.loads(out)
+    assert again["steps"] == [
+        {
+            "name": "nothing",
+            "description": f"core {NEW}, lib {NEW}, app {NEW} is already released "
+            f"(core-v{NEW}, lib-v{NEW}, app-v{NEW})",
+        }
+    ]
+    assert again["outcomes"] == [] and again["released"] is False
