@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -123,3 +123,9 @@ def install_command(
     for url in (extra_index_url or "").split():  # several, space-separated, as pip's variable
         cmd += ["--extra-index-url", url]
     return cmd + args
+
+
+def choose(environ: Mapping[str, str], which: Callable[[str], str | None]) -> Installer:
+    """``choose_installer``, with this environment's pip to install for pip (``host_pip``)."""
+    chosen = choose_installer(environ, which)
+    return replace(chosen, pip_host=host_pip()) if chosen.kind == "pip" else chosen

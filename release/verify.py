@@ -15,7 +15,7 @@ import json
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,7 @@ from . import index, proc, tools
 from .errors import StepError
 from .installer import (
     Installer,
-    choose_installer,
-    host_pip,
+    choose,
     install_command,
     isolated_env,
     venv_command,
@@ -234,7 +233,7 @@ def check_hashes(
 
 
 @dataclass(frozen=True)
-class _Venv:
+class Venv:
     """A fresh virtual environment, and how to run commands in it alone."""
 
     installer: Installer
@@ -248,6 +247,18 @@ class _Venv:
         return _run(what, cmd, self.env, self.work, timeout)
 
 
+def fresh_venv(installer: Installer, tmp: Path, environ: Mapping[str, str]) -> Venv:
+    """A fresh virtual environment in ``tmp``, the installers' temporary files in there too."""
+    for sub in ("work", "tmp"):
+        (tmp / sub).mkdir()
+    # the installers' temporary files go with this directory, even after an interrupt
+    env = {**isolated_env(environ), "TMPDIR": str(tmp / "tmp")}
+    path = tmp / "venv"
+    venv = Venv(installer, path, venv_python(path), env, tmp / "work")
+    venv.run("creating a virtual environment", venv_command(installer, path))
+    return venv
+
+
 def verify(
     release: Release,
     where: Where,
@@ -258,22 +269,14 @@ def verify(
 ) -> Verified:
     """Wait for the release on the index, check its files, install it alone and use it."""
     environ = inherited(environ)
-    installer = choose_installer(environ, tools.which)
-    if installer.kind == "pip":
-        installer = replace(installer, pip_host=host_pip())
+    installer = choose(environ, tools.which)
     local_hashes = {p.name: index.sha256_file(p) for p in local}
     echo(f"verify: {release} from {where.index_url}")
     listed = wait_for_release(release, where, sorted(local_hashes), echo)
     echo(f"  listed: {', '.join(sorted(listed))}")
     files = check_hashes(listed, local_hashes, echo)
     with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
-        for sub in ("work", "tmp"):
-            Path(tmp, sub).mkdir()
-        # the installers' temporary files go with this directory, even after an interrupt
-        env = {**isolated_env(environ), "TMPDIR": str(Path(tmp, "tmp"))}
-        path = Path(tmp, "venv")
-        venv = _Venv(installer, path, venv_python(path), env, Path(tmp, "work"))
-        venv.run("creating a virtual environment", venv_command(installer, venv.path))
+        venv = fresh_venv(installer, Path(tmp), environ)
         hashes = [e.sha256 for e in listed.values() if e.sha256]
         info = _install(venv, release, where, hashes, Path(tmp, "requirements.txt"), echo)
         modules, scripts = _use(venv, info, echo)
@@ -281,7 +284,7 @@ def verify(
 
 
 def _install(
-    venv: _Venv, release: Release, where: Where, hashes: list[str], reqfile: Path, echo: Echo
+    venv: Venv, release: Release, where: Where, hashes: list[str], reqfile: Path, echo: Echo
 ) -> dict[str, Any]:
     """Install the release alone (by hash), check its version, then its dependencies."""
     name, version, index_url = release.name, release.version, where.index_url
@@ -316,7 +319,7 @@ def _install(
     return info
 
 
-def _use(venv: _Venv, info: Mapping[str, Any], echo: Echo) -> tuple[list[str], list[str]]:
+def _use(venv: Venv, info: Mapping[str, Any], echo: Echo) -> tuple[list[str], list[str]]:
     """Import every top-level module and run every console script with ``--help``."""
     modules, scripts = top_level_modules(list(info["files"])), list(info["scripts"])
     for module in modules:

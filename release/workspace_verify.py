@@ -34,6 +34,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from . import index, tools
+from . import installer as installing
 from . import verify as single
 from .errors import StepError
 from .model import Release
@@ -165,10 +166,10 @@ def _together(
     environ: Mapping[str, str],
 ) -> None:
     """Install the wave into one environment, then check each package in it apart."""
-    installer = single.choose_installer(environ, tools.which)
+    installer = installing.choose(environ, tools.which)
     releases = [r for r, _ in wave]
     with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
-        venv = _venv(installer, Path(tmp), environ)
+        venv = single.fresh_venv(installer, Path(tmp), environ)
         baseline = _present(venv.path)
         lines = [
             single.hashed_requirement(
@@ -219,22 +220,11 @@ def _each(items: Sequence[T], fn: Callable[[T], R]) -> list[R | Failed]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _venv(installer: single.Installer, tmp: Path, environ: Mapping[str, str]) -> single._Venv:
-    """A fresh virtual environment in ``tmp``, its installers' temporary files in there too."""
-    for sub in ("work", "tmp"):
-        (tmp / sub).mkdir()
-    env = {**single.isolated_env(environ), "TMPDIR": str(tmp / "tmp")}
-    path = tmp / "venv"
-    venv = single._Venv(installer, path, single.venv_python(path), env, tmp / "work")
-    venv.run("creating a virtual environment", single.venv_command(installer, path))
-    return venv
-
-
 def _joint(
-    venv: single._Venv, what: str, args: list[str], where: single.Where, extra: bool = False
+    venv: single.Venv, what: str, args: list[str], where: single.Where, extra: bool = False
 ) -> None:
     """One installer call for the whole wave; a refusal sends every package to verify alone."""
-    cmd = single.install_command(
+    cmd = installing.install_command(
         venv.installer, venv.python, args, where.index_url, where.extra_index_url if extra else None
     )
     try:
@@ -249,7 +239,7 @@ def _present(venv: Path) -> set[str]:
     return {canonicalize_name(p.name.split("-")[0]) for p in found}
 
 
-def _inspect(venv: single._Venv) -> dict[str, Dist]:
+def _inspect(venv: single.Venv) -> dict[str, Dist]:
     """Every distribution installed in the environment, by normalised name."""
     out = venv.run("reading the installed metadata", [str(venv.python), "-I", "-c", _INSPECT])
     return {
@@ -307,7 +297,7 @@ def hidden(
 
 
 def _check(
-    venv: single._Venv,
+    venv: single.Venv,
     release: Release,
     dists: Mapping[str, Dist],
     releases: Sequence[Release],
@@ -325,7 +315,7 @@ def _check(
     for module in modules:
         venv.run(f"import {module}", [python, "-I", "-c", _IMPORT, blind, module])
     for script in dist.scripts:
-        launcher = str(single.venv_script(venv.path, script))
+        launcher = str(installing.venv_script(venv.path, script))
         venv.run(
             f"{script} --help",
             [python, "-I", "-c", _SCRIPT, blind, launcher],
