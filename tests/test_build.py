@@ -36,15 +36,6 @@ def test_untracked_and_modified_files_stay_out(tmp_path) -> None:
     assert "MODIFIED_IN_WORK_TREE" in (package / "__init__.py").read_text()
 
 
-@pytest.mark.slow
-def test_two_builds_of_one_commit_are_identical(tmp_path) -> None:
-    root = git_repo_of("pub-setuptools-dep", tmp_path)
-    first = build_dist(root, tmp_path / "one")
-    second = build_dist(root, tmp_path / "two")
-    wheels = [next(p for p in paths if p.suffix == ".whl") for paths in (first, second)]
-    assert sha256(wheels[0]) == sha256(wheels[1])
-
-
 def test_hatchling_sdist_and_wheel_are_reproducible(hatch_cli, tmp_path) -> None:
     root, dist = hatch_cli
     again = build_dist(root, tmp_path / "again")

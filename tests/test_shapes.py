@@ -95,8 +95,17 @@ def env(releasekit_wheel: Path) -> dict[str, str]:
 def test_tag_shape_releases_from_a_pushed_tag(
     tmp_path: Path, fresh_index: Server, env: dict[str, str]
 ) -> None:
-    """hatchling on master, an existing ci.yml (lint, matrix) kept, a dev dependency group."""
+    """hatchling on master, an existing ci.yml (lint, matrix) kept, a dev dependency group,
+    and the release's changelog section written by hand before the tag (``## [0.3.1] - date``
+    under an empty ``[Unreleased]``), which is taken as the release's notes."""
     work, origin = repository("shape-tag", tmp_path, "master")
+    changes = work / "CHANGES.md"
+    changes.write_text(
+        changes.read_text().replace(
+            "## [Unreleased]\n\n- Answer in an event loop.\n",
+            "## [Unreleased]\n\n## [0.3.1] - 2025-01-15\n\n- Answer in an event loop.\n",
+        )
+    )
     ci_before = (work / ".github/workflows/ci.yml").read_bytes()
     out = init_and_push(work, "master", "--trigger", "tag")
     assert "leave .github/workflows/ci.yml (it exists and is kept without --force" in out
@@ -110,6 +119,9 @@ def test_tag_shape_releases_from_a_pushed_tag(
     assert f"uv pip install {env['RELEASEKIT_REQUIREMENT']}" in publish.steps[-1].output
     assert index_files(fresh_index) == dist_files("rk_shape_tag", "0.3.1")
     assert git(origin, "tag") == "v0.3.1"
+    notes = git(origin, "show", "v0.3.1:CHANGES.md")
+    assert notes.count("## [0.3.1]") == 1
+    assert "## [0.3.1] - 2025-01-15\n\n- Answer in an event loop." in notes
 
 
 @pytest.mark.slow
@@ -215,28 +227,6 @@ def test_testpypi_shape_uploads_dev_versions_and_releases_tags(
     assert ran(results) == [nox_job("publish", "nox -s publish")]
     assert index_files(fresh_index) == dist_files("rk_shape_testpypi", dev, "0.9.1")
     assert git(origin, "tag") == "v0.9.1"
-
-
-@pytest.mark.slow
-def test_tag_shape_with_a_hand_written_changelog_section(
-    tmp_path: Path, fresh_index: Server, env: dict[str, str]
-) -> None:
-    """Some projects write ``## [0.3.1] - date`` by hand before tagging."""
-    work, origin = repository("shape-tag", tmp_path, "master")
-    changes = work / "CHANGES.md"
-    changes.write_text(
-        changes.read_text().replace(
-            "## [Unreleased]\n\n- Answer in an event loop.\n",
-            "## [Unreleased]\n\n## [0.3.1] - 2025-01-15\n\n- Answer in an event loop.\n",
-        )
-    )
-    init_and_push(work, "master", "--trigger", "tag")
-    bump_and_push(work, "master", "patch")
-
-    run(work, Event("push", "refs/tags/v0.3.1"), origin, tmp_path, env, fresh_index)
-
-    assert index_files(fresh_index) == dist_files("rk_shape_tag", "0.3.1")
-    assert git(origin, "tag") == "v0.3.1"
 
 
 # --- the runner itself ---
