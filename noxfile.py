@@ -46,8 +46,12 @@ def tests(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     # pytest caches the modules it rewrites (the plugins': hypothesis is a second of CPU) as
     # bytecode, unless PYTHONDONTWRITEBYTECODE is set; empty, it counts as unset
-    nocache = {"PYTHONDONTWRITEBYTECODE": ""}
-    session.run("pytest", "-n", "auto", *noxsupport.own_posargs(session), env=nocache)
+    env = {"PYTHONDONTWRITEBYTECODE": ""}
+    # two workers a core (-n auto's count, unless set): the tests mostly wait on the processes
+    # they start (builds, installs, git, the index); with one a core, cores sat idle
+    auto = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or str(2 * (os.cpu_count() or 1))
+    env["PYTEST_XDIST_AUTO_NUM_WORKERS"] = auto
+    session.run("pytest", "-n", "auto", *noxsupport.own_posargs(session), env=env)
 
 
 @nox.session(requires=["lint", "tests"])
