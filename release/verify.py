@@ -6,7 +6,9 @@ find-links: the installer runs with every ``PIP_*``/``UV_*`` variable removed, p
 global, user and site files), uv with ``--no-config``, and both with an explicit index.
 The release itself is installed with ``--no-deps --require-hashes`` against the hashes the
 index lists, so the file installed is one the index serves; its dependencies come next, from
-the index plus the configured extra index.
+the index plus the configured extra index. uv keeps its cache for what is not under test (its
+probe of the new interpreter, the dependencies' files, each kept per index URL) but fetches
+everything of the release itself afresh (``--refresh-package``); pip runs without a cache.
 """
 
 from __future__ import annotations
@@ -117,10 +119,17 @@ def install_command(
     args: list[str],
     index_url: str,
     extra_index_url: str | None = None,
+    refresh: tuple[str, ...] = (),
 ) -> list[str]:
-    """An install from ``index_url`` (and ``extra_index_url``) and nowhere else (pure)."""
+    """An install from ``index_url`` (and ``extra_index_url``) and nowhere else (pure).
+
+    uv takes the packages named in ``refresh`` from the index, never from its cache.
+    """
     if installer.uv is not None:
-        cmd = [installer.uv, "pip", "install", "--no-config", "--no-cache", "--python", str(python)]
+        # uv's cache serves what is not under test (its probe of the interpreter, the
+        # dependencies' files); everything of the release itself is fetched afresh
+        cmd = [installer.uv, "pip", "install", "--no-config", "--python", str(python)]
+        cmd += [f"--refresh-package={name}" for name in refresh]
     else:
         cmd = [str(python), "-m", "pip", "--isolated", "install", "--no-cache-dir", "--no-input"]
     cmd += ["--index-url", index_url]
@@ -357,7 +366,7 @@ def _install(
     args = ["--no-deps", "--require-hashes", "-r", str(reqfile)]
     venv.run(
         f"installing {name}=={version} from {index_url} alone",
-        install_command(venv.installer, venv.python, args, index_url),
+        install_command(venv.installer, venv.python, args, index_url, refresh=(name,)),
     )
     inspect = [str(venv.python), "-I", "-c", _INSPECT, name]
     info: dict[str, Any] = json.loads(venv.run("reading the installed metadata", inspect))
