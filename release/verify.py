@@ -13,7 +13,6 @@ everything of the release itself afresh (``--refresh-package``); pip runs withou
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import index, proc, tools
 from .errors import StepError, UsageError
+from .installed import read as read_installed
 from .retry import Backoff, GaveUp, retry
 from .secrets import inherited, scrubbed_env
 
@@ -39,18 +39,6 @@ STEP_TIMEOUT = 600.0
 SCRIPT_TIMEOUT = 60.0
 _DROP_PREFIXES = ("PIP_", "UV_")
 _DROP = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX")
-
-_INSPECT = """
-import json, sys
-from importlib import metadata
-d = metadata.distribution(sys.argv[1])
-print(json.dumps({
-    "version": d.version,
-    "files": [str(f) for f in (d.files or [])],
-    "scripts": sorted(ep.name for ep in d.entry_points if ep.group == "console_scripts"),
-    "requires": d.requires or [],
-}))
-"""
 
 _IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
 
@@ -368,8 +356,7 @@ def _install(
         f"installing {name}=={version} from {index_url} alone",
         install_command(venv.installer, venv.python, args, index_url, refresh=(name,)),
     )
-    inspect = [str(venv.python), "-I", "-c", _INSPECT, name]
-    info: dict[str, Any] = json.loads(venv.run("reading the installed metadata", inspect))
+    info = read_installed(venv.path, name)
     try:
         installed = Version(info["version"])
     except InvalidVersion:
