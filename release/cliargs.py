@@ -139,7 +139,7 @@ def part_or_version(text: str) -> str:
     """A ``--part`` value: a part name or an explicit PEP 440 version (compared when shipping)."""
     from packaging.version import InvalidVersion, Version
 
-    from .auto import AUTO
+    from .decision import AUTO
 
     names = (*PARTS, AUTO)
     if text in names:

@@ -141,7 +141,10 @@ sys.stdout.flush()
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
-LAZY = ("release.stepcommands", "release.settings", "release.retry", "release.publish", "shutil")
+LAZY = (
+    "release.stepcommands", "release.settings", "release.retry", "release.publish",
+    "release.auto", "shutil",
+)  # fmt: skip
 """What ``bump --dry-run`` leaves unloaded besides HEAVY: other commands' modules, and shutil
 (argparse would load it, and bz2 and lzma with it, only to ask the terminal's width)."""
 
