@@ -305,7 +305,7 @@ def _upload(
     if resp.status_code in (400, 409):
         # someone (or an earlier attempt whose answer was lost) uploaded it meanwhile
         ident = dists.artifact_id(d.path.name)
-        name = ident[0] if ident else d.path.name
+        name = ident[0] if ident else _metadata_name(d.path)
         there = index.read_project(target.index_url, name).get(d.path.name)
         if there is not None and there.sha256 == d.sha256:
             echo(f"{d.path.name}: already on the index with the same sha256; not uploaded again")
@@ -318,6 +318,13 @@ def _upload(
         raise _response_error(d.path, resp, target)
     echo(f"{d.path.name}: uploaded (sha256 {d.sha256})")
     return "uploaded"
+
+
+def _metadata_name(path: Path) -> str:
+    """The project name a distribution's own metadata declares."""
+    from .check import read_metadata
+
+    return read_metadata(path).name
 
 
 def _body(path: Path) -> Body:

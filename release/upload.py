@@ -17,7 +17,7 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -257,12 +257,9 @@ class Uploader:
 
     url: str
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a repr or a log
     cacert: str | None = None
     client_cert: str | None = None
-
-    def __repr__(self) -> str:
-        return f"Uploader({self.url!r})"  # never the password
 
     def _authorization(self) -> dict[str, str]:
         if not (self.username or self.password):
