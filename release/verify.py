@@ -6,9 +6,8 @@ find-links: the installer runs with every ``PIP_*``/``UV_*`` variable removed, p
 global, user and site files), uv with ``--no-config``, and both with an explicit index.
 The release itself is installed with ``--no-deps --require-hashes`` against the hashes the
 index lists, so the file installed is one the index serves; its dependencies come next, from
-the index plus the configured extra index. uv keeps its cache for what is not under test (its
-probe of the new interpreter, the dependencies' files, each kept per index URL) but fetches
-everything of the release itself afresh (``--refresh-package``); pip runs without a cache.
+the index plus the configured extra index. uv's cache serves what is not under test (the new
+interpreter's probe, dependencies per index URL), never the release (``--refresh-package``).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from . import index, proc, tools
@@ -133,6 +131,10 @@ def hashed_requirement(name: str, version: Version, hashes: list[str]) -> str:
 
 def runtime_requirements(requires: list[str]) -> list[str]:
     """The dependencies a plain install needs: extras' and other platforms' dropped (pure)."""
+    if not requires:  # then packaging's requirement parser (and its regexes) is not loaded
+        return []
+    from packaging.requirements import InvalidRequirement, Requirement
+
     out = []
     for line in requires:
         try:
@@ -206,6 +208,8 @@ def _dependency_error(exc: StepError, name: str, deps: list[str], where: str) ->
 
 
 def _dist_name(requirement: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return Requirement(requirement).name.lower().replace("_", "-")
     except InvalidRequirement:
