@@ -392,9 +392,14 @@ COMMANDS = (
 
 
 def command_in(argv: Sequence[str]) -> str | None:
-    """The one command ``argv`` names, or None when it names none or several (a value too)."""
+    """The one command ``argv`` names, or None when it names none or several (a value too),
+    or when ``--help`` comes before it (the help then lists every command)."""
     named = {a for a in argv if a in COMMANDS}
-    return named.pop() if len(named) == 1 else None
+    if len(named) != 1:
+        return None
+    command = named.pop()
+    before = argv[: list(argv).index(command)]
+    return None if "-h" in before or "--help" in before else command
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

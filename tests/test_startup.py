@@ -189,3 +189,20 @@ def test_help_keeps_the_terminal_width_argparse_would_read(tmp_path: Path) -> No
         lines = done.stdout.splitlines()
         assert max(len(line) for line in lines) <= int(columns) - 2
         assert max(len(line) for line in lines) > int(columns) - 20
+
+
+@pytest.mark.parametrize("argv", [("--help", "bump"), ("-h", "status"), ("--help",)])
+def test_help_before_a_command_still_lists_every_command(argv: tuple[str, ...]) -> None:
+    # only the named command's parser is built, except when the help of all is asked for
+    from release.cliargs import COMMANDS
+
+    done = subprocess.run(
+        [sys.executable, "-m", "release", *argv],
+        env=cli_env(COLUMNS="100"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    listed = [line.split()[0] for line in done.stdout.splitlines() if line.startswith("    ")]
+    assert [c for c in listed if c in COMMANDS] == list(COMMANDS)
