@@ -15,19 +15,33 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from . import commands, report, stepcommands, workspace_cli
-from . import settings as settings_mod
+from . import commands, report, workspace_cli
 from .cliargs import JSON_COMMANDS, build_parser
 from .commands import stop_on_sigterm
 from .errors import ReleaseError, UsageError
+from .output import output
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Each command imports what it needs when it runs: a command starts in a fraction of the
-# time it takes to load twine and requests all at once.
-_HANDLERS = {**commands.HANDLERS, **stepcommands.HANDLERS}
-for _name in ("ship", "status"):  # at a workspace root these list or choose the packages
-    _HANDLERS[_name] = workspace_cli.front(_HANDLERS[_name])
+# time it takes to load twine and requests all at once. The step commands' module is not
+# even loaded for the others (``bump --dry-run`` is run by hand, and its start-up is felt).
+_STEP_COMMANDS = ("build", "check", "publish", "verify", "promote", "serve-index")
+
+
+def _handler(command: str) -> Callable[[argparse.Namespace], int]:
+    """The function that runs ``command``, from the one module that defines it."""
+    if command in _STEP_COMMANDS:
+        from . import stepcommands
+
+        return stepcommands.HANDLERS[command]
+    handler = commands.HANDLERS[command]
+    if command in ("ship", "status"):  # at a workspace root these list or choose the packages
+        handler = workspace_cli.front(handler)
+    return handler
 
 
 def _autocomplete(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM (a cancelled CI job, kill) ends children and cleans up like Ctrl-C, in every command
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     args.json = bool(getattr(args, "json", False) or args.json_first)
-    args.output = settings_mod.output(os.environ, json=args.json)
+    args.output = output(os.environ, json=args.json)
     args.doc = report.document(args.command)
     try:
         if args.json and args.command not in JSON_COMMANDS:
@@ -79,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 hint=f"--json works with {', '.join(JSON_COMMANDS)}",
             )
         with _release_lock(args):
-            code = int(_HANDLERS[args.command](args))
+            code = int(_handler(args.command)(args))
     except ReleaseError as exc:
         if args.debug:
             # the traceback for whoever debugs, and still the exit status scripts rely on

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from .decision import AUTO as AUTO  # re-exported: callers know them here
+from .decision import Decision as Decision
 from .errors import UsageError
 
-AUTO = "auto"
 LEVELS = ("patch", "minor", "major")
 """The parts ``auto`` chooses between, lowest first."""
 
@@ -74,14 +75,6 @@ class Evidence:
     where: str  # "in changelog.d/", "in CHANGELOG.md [Unreleased]", "since v1.2.3"
     noun: str  # fragment | entry | commit
     changes: tuple[Change, ...]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What ``auto`` resolved to: a part or an explicit version, and why."""
-
-    spec: str
-    reason: str
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ class Metadata:
     version: str
 
 
-def read_metadata(path: Path) -> Metadata:
-    """Name and version from a wheel's METADATA or an sdist's PKG-INFO."""
+def raw_metadata(path: Path) -> bytes:
+    """The bytes of a wheel's METADATA or an sdist's PKG-INFO (the top-level one)."""
     try:
         if path.name.endswith(".whl"):
             with zipfile.ZipFile(path) as zf:
@@ -65,6 +65,12 @@ def read_metadata(path: Path) -> Metadata:
         raise StepError(f"{path.name} is not a readable archive: {exc}") from None
     if raw is None:
         raise StepError(f"{path.name} has no metadata file (METADATA or PKG-INFO)")
+    return raw
+
+
+def read_metadata(path: Path) -> Metadata:
+    """Name and version from a wheel's METADATA or an sdist's PKG-INFO."""
+    raw = raw_metadata(path)
     message = email.parser.BytesParser().parsebytes(raw, headersonly=True)
     return Metadata(path, str(message.get("Name", "")), str(message.get("Version", "")))
 
@@ -113,7 +119,7 @@ class _Findings(logging.Handler):
 
 
 def preload() -> None:
-    """Start importing twine's checker and uploader in a thread (half a second of imports).
+    """Start importing twine's checker in a thread (half a second of imports).
 
     For a caller about to wait on a child process, such as the build: the imports then cost
     no time of their own. Not a daemon thread, so the interpreter never exits mid-import.
@@ -124,8 +130,7 @@ def preload() -> None:
 def _import_twine() -> None:
     with contextlib.suppress(Exception):  # a broken twine is reported by the check itself
         import twine.commands.check
-        import twine.package
-        import twine.repository  # noqa: F401
+        import twine.package  # noqa: F401
 
 
 def twine_check(paths: list[Path]) -> str | None:

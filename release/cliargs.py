@@ -62,13 +62,20 @@ class _Commands:
 
     def add_parser(self, name: str, **kwargs: Any) -> _Adds:
         """The parser of command ``name`` to add arguments to."""
-        parser = self.sub.add_parser(name, **kwargs)
-        return parser if self.wanted in (None, name) else _Unused()
+        if self.wanted in (None, name):
+            return self.sub.add_parser(name, **kwargs)
+        # a command not run: its name stays a choice (for the closest-match hint), but no
+        # parser is built for it (each one costs argparse a formatter and gettext look-ups)
+        unused = _Unused()
+        self.sub._name_parser_map[name] = unused  # type: ignore[assignment]
+        return unused
 
     def described(self, name: str, description: str) -> _Adds:
         """Command ``name`` (already added) with its ``description``, to add more arguments."""
+        if self.wanted not in (None, name):
+            return _Unused()
         self.sub.choices[name].description = description
-        return self.sub.choices[name] if self.wanted in (None, name) else _Unused()
+        return self.sub.choices[name]
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:
@@ -85,7 +92,29 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
     return f"did you mean {close}?" if close else f"choose from {', '.join(choices)}"
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it, without loading shutil.
+
+    argparse asks for it on every ``add_argument``; shutil would load bz2 and lzma for that.
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class _Parser(argparse.ArgumentParser):
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse itself takes 2 off the width it reads; it takes nothing off one it is given
+        return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]
+
     def error(self, message: str) -> NoReturn:
         # a message may carry its own hint on a second line (see _suggest); no usage dump
         text, _, hint = message.partition("\nhint: ")
@@ -110,7 +139,7 @@ def part_or_version(text: str) -> str:
     """A ``--part`` value: a part name or an explicit PEP 440 version (compared when shipping)."""
     from packaging.version import InvalidVersion, Version
 
-    from .auto import AUTO
+    from .decision import AUTO
 
     names = (*PARTS, AUTO)
     if text in names:
@@ -219,7 +248,7 @@ def _add_build_and_check(sub: _Commands) -> None:
 def _add_publish_and_verify(sub: _Commands) -> None:
     p = sub.add_parser(
         "publish",
-        help="upload through twine; files already on the index are skipped, conflicts refused",
+        help="upload to an index; files already on the index are skipped, conflicts refused",
     )
     p.add_argument("files", nargs="*", type=Path, metavar="FILE", help=_FILES_HELP)
     p.add_argument("--repository", metavar="R", help=_TARGET_HELP)
@@ -363,9 +392,14 @@ COMMANDS = (
 
 
 def command_in(argv: Sequence[str]) -> str | None:
-    """The one command ``argv`` names, or None when it names none or several (a value too)."""
+    """The one command ``argv`` names, or None when it names none or several (a value too),
+    or when ``--help`` comes before it (the help then lists every command)."""
     named = {a for a in argv if a in COMMANDS}
-    return named.pop() if len(named) == 1 else None
+    if len(named) != 1:
+        return None
+    command = named.pop()
+    before = argv[: list(argv).index(command)]
+    return None if "-h" in before or "--help" in before else command
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from . import config, report
-from . import settings as settings_mod
 from .errors import ReleaseError, UsageError
 
 if TYPE_CHECKING:
     from . import bump as bump_mod
     from . import pipeline
+    from . import settings as settings_mod
 
 
 def settings_for(args: argparse.Namespace, cfg: config.Config) -> settings_mod.Settings:
     """Every setting of this run from flags, environment and ``cfg``; exit 2 on a bad one."""
+    from . import settings as settings_mod  # not for bump and version: they need no setting
+
     return settings_mod.build(
         cfg,
         repository=getattr(args, "repository", None),

@@ -110,10 +110,17 @@ def install_command(
     args: list[str],
     index_url: str,
     extra_index_url: str | None = None,
+    refresh: tuple[str, ...] = (),
 ) -> list[str]:
-    """An install from ``index_url`` (and ``extra_index_url``) and nowhere else (pure)."""
+    """An install from ``index_url`` (and ``extra_index_url``) and nowhere else (pure).
+
+    uv takes the packages named in ``refresh`` from the index, never from its cache.
+    """
     if installer.uv is not None:
-        cmd = [installer.uv, "pip", "install", "--no-config", "--no-cache", "--python", str(python)]
+        # uv's cache serves what is not under test (its probe of the interpreter, the
+        # dependencies' files); everything of the release itself is fetched afresh
+        cmd = [installer.uv, "pip", "install", "--no-config", "--python", str(python)]
+        cmd += [f"--refresh-package={name}" for name in refresh]
     else:
         # the host's pip installs into the venv (made without pip) when there is one
         pip = [installer.pip_host, "-m", "pip", "--python", str(python)]

@@ -51,7 +51,7 @@ def current(config: Config, ref: str = "HEAD") -> Release:
     repo = git.open_repo(config.project)
     sha, _ = git.resolve_commit(repo, ref)
     found = greatest_tag(git.tags_at(repo, sha), config.tag_format)
-    if sha != git.resolve_commit(repo, "HEAD")[0]:
+    if ref != "HEAD" and sha != git.resolve_commit(repo, "HEAD")[0]:
         if found is None:
             raise UsageError(
                 f"{ref} is not HEAD and carries no release tag, so its version is unknown",

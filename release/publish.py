@@ -1,8 +1,9 @@
-"""``release publish``: upload through twine, never the same file twice, retrying what is transient.
+"""``release publish``: upload each file once, never the same file twice, retrying what is transient.
 
 Credentials are whatever twine resolves (``TWINE_USERNAME``/``TWINE_PASSWORD``, keyring,
-``.pypirc``, and on PyPI inside GitHub Actions, Trusted Publishing); twine runs in this
-process, so no secret is ever put on a command line.
+``.pypirc``, and on PyPI inside GitHub Actions, Trusted Publishing); twine's settings are
+loaded only when the environment does not already name both, and run in this process, so no
+secret is ever put on a command line. The upload itself is ``upload.py``'s plain POST.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import requests
-from twine import exceptions as twine_exceptions
-from twine.package import PackageFile
-from twine.repository import Repository
-
 from . import dists, index
 from .errors import StepError, Transient, UsageError
 from .retry import Backoff, bounded
 from .secrets import inherited
 from .targets import Target
+from .upload import Body, Response, Uploader, request_body
 
 if TYPE_CHECKING:
     from twine.settings import Settings
@@ -95,6 +92,7 @@ def _twine_args(target: Target) -> argparse.Namespace:
 
 def twine_settings(target: Target, ns: argparse.Namespace | None = None) -> Settings:
     """twine's own settings for ``target``, with credentials as twine resolves them."""
+    from twine import exceptions as twine_exceptions
     from twine.settings import Settings
 
     try:
@@ -103,26 +101,50 @@ def twine_settings(target: Target, ns: argparse.Namespace | None = None) -> Sett
         raise UsageError(f"twine cannot use {target.upload_url}: {exc}") from None
 
 
-def open_repository(target: Target) -> Repository:
-    """An authenticated twine Repository for ``target``.
+def open_repository(target: Target) -> Uploader:
+    """An uploader to ``target`` with the credentials twine would use.
 
     Without credentials, PyPI and TestPyPI are refused; another index gets an anonymous
     upload (pypiserver with ``-a .`` needs none; one that does answers 401/403, reported
     with a hint).
     """
-    if _loopback(target.upload_url) and not any(inherited().get(v) for v in _TWINE_OWN):
+    environ = inherited()
+    if _loopback(target.upload_url) and not any(environ.get(v) for v in _TWINE_OWN):
         # a local index (the rehearsal's throwaway pypiserver) and nothing for twine to use:
         # anonymous, without loading twine's settings and keyring (half a second) for nothing
-        return Repository(target.upload_url, None, None, disable_progress_bar=True)
+        return Uploader(target.upload_url)
+    if (
+        not target.twine_repository
+        and environ.get("TWINE_USERNAME")
+        and environ.get("TWINE_PASSWORD")
+    ):
+        # what twine would resolve for an upload URL when both are set: these, and its
+        # certificate settings from the environment (keyring and .pypirc are not asked)
+        return Uploader(
+            target.upload_url,
+            environ["TWINE_USERNAME"],
+            environ["TWINE_PASSWORD"],
+            environ.get("TWINE_CERT") or None,
+            environ.get("TWINE_CLIENT_CERT") or None,
+        )
+    return _twine_resolved(target)
+
+
+def _twine_resolved(target: Target) -> Uploader:
+    """The uploader with the credentials twine's settings find (keyring, .pypirc, OIDC)."""
+    import requests
+    from twine import exceptions as twine_exceptions
+
     settings = twine_settings(target)
     try:
-        return settings.create_repository()
+        repo = settings.create_repository()
     except twine_exceptions.NonInteractive:
         if target.is_pypi:
             raise UsageError(
                 f"no credentials for {target.name}",
                 hint="set TWINE_PASSWORD to an API token (TWINE_USERNAME=__token__), or publish from GitHub Actions with 'permissions: id-token: write' for Trusted Publishing",
             ) from None
+        username = password = None
     except twine_exceptions.TrustedPublishingFailure as exc:
         raise StepError(
             f"Trusted Publishing failed: {exc}",
@@ -136,10 +158,11 @@ def open_repository(target: Target) -> Repository:
             f"could not get credentials for {target.upload_url}: {type(exc).__name__}",
             hint="set TWINE_USERNAME and TWINE_PASSWORD, or check the network",
         ) from None
-    repo = Repository(target.upload_url, None, None, disable_progress_bar=True)
-    repo.set_certificate_authority(settings.cacert)
-    repo.set_client_certificate(settings.client_cert)
-    return repo
+    else:
+        auth = repo.session.auth
+        repo.close()
+        username, password = auth if isinstance(auth, tuple) else (None, None)
+    return Uploader(target.upload_url, username, password, settings.cacert, settings.client_cert)
 
 
 _TWINE_OWN = ("TWINE_USERNAME", "TWINE_PASSWORD", "TWINE_CERT", "TWINE_CLIENT_CERT")
@@ -160,12 +183,10 @@ def _loopback(url: str) -> bool:
         return False
 
 
-def _upload_once(repo: Repository, package: PackageFile) -> requests.Response:
+def _upload_once(repo: Uploader, path: Path, data: Body) -> Response:
     """One upload attempt; a 5xx answer or a lost connection is ``Transient``."""
-    try:
-        resp = repo.upload(package, max_redirects=1)  # one attempt: our retry loop does the rest
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        raise Transient(_short(exc)) from exc
+    print(f"Uploading {path.name}", flush=True)  # as twine said it: ship shows it as progress
+    resp = repo.upload(data)  # one attempt: our retry loop does the rest
     if resp.status_code >= 500:
         raise Transient(f"{resp.status_code} {resp.reason}")
     return resp
@@ -204,7 +225,7 @@ def body_text(body: str, status: int, reason: str, limit: int = 300) -> str:
     return words[:limit]
 
 
-def _response_error(path: Path, resp: requests.Response, target: Target) -> StepError:
+def _response_error(path: Path, resp: Response, target: Target) -> StepError:
     body = body_text(resp.text or "", resp.status_code, resp.reason or "")
     hint = None
     if resp.status_code in (401, 403):
@@ -231,7 +252,7 @@ def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = pr
     names = {dists.artifact_id(p.name) for p in files}
 
     def say_retry(exc: Exception, wait: float) -> None:
-        echo(f"  {_short(exc)}; trying again in {wait:.1f}s")
+        echo(f"  {exc}; trying again in {wait:.1f}s")
 
     def remote() -> dict[str, index.IndexFile]:
         found: dict[str, index.IndexFile] = {}
@@ -259,29 +280,23 @@ def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = pr
             outcomes.append((d.path, "present"))
     if pending:
         repo = open_repository(target)
-        try:
-            for d in pending:
-                outcomes.append((d.path, _upload(repo, d, target, backoff, echo, say_retry)))
-        finally:
-            repo.close()
+        for d in pending:
+            outcomes.append((d.path, _upload(repo, d, target, backoff, echo, say_retry)))
     _confirm(local, remote(), target, echo)
     return Published(tuple(outcomes))
 
 
 def _upload(
-    repo: Repository,
+    repo: Uploader,
     d: Decision,
     target: Target,
     backoff: Backoff,
     echo: Echo,
     say_retry: Callable[[Exception, float], None],
 ) -> str:
-    try:
-        package = PackageFile.from_filename(str(d.path), None)
-    except twine_exceptions.TwineException as exc:
-        raise UsageError(f"{d.path.name} is not a distribution twine can upload: {exc}") from None
+    data = _body(d.path)
     resp = bounded(
-        lambda: _upload_once(repo, package),
+        lambda: _upload_once(repo, d.path, data),
         backoff,
         what=f"upload of {d.path.name} to {target.upload_url} failed",
         hint="check that the index is up; run the same command again to resume (files already there are skipped); RELEASE_RETRY_TIMEOUT sets the bound",
@@ -290,7 +305,7 @@ def _upload(
     if resp.status_code in (400, 409):
         # someone (or an earlier attempt whose answer was lost) uploaded it meanwhile
         ident = dists.artifact_id(d.path.name)
-        name = ident[0] if ident else package.safe_name
+        name = ident[0] if ident else _metadata_name(d.path)
         there = index.read_project(target.index_url, name).get(d.path.name)
         if there is not None and there.sha256 == d.sha256:
             echo(f"{d.path.name}: already on the index with the same sha256; not uploaded again")
@@ -305,10 +320,25 @@ def _upload(
     return "uploaded"
 
 
-def _short(exc: Exception) -> str:
-    if isinstance(exc, requests.ConnectionError):
-        return "cannot connect" + (": Connection refused" if "refused" in str(exc) else "")
-    return str(exc)
+def _metadata_name(path: Path) -> str:
+    """The project name a distribution's own metadata declares."""
+    from .check import read_metadata
+
+    return read_metadata(path).name
+
+
+def _body(path: Path) -> Body:
+    """The upload of ``path``; a UsageError when it is not a distribution an index accepts."""
+    from .check import raw_metadata
+
+    try:
+        return request_body(path, raw_metadata(path))
+    except (StepError, EOFError) as exc:
+        reason = exc.message if isinstance(exc, StepError) else "the archive is cut short"
+        raise UsageError(
+            f"{path.name} is not a distribution an index accepts: {reason}",
+            hint="build it again (release build) and upload the files it makes",
+        ) from None
 
 
 def _confirm(

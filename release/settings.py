@@ -15,6 +15,8 @@ from types import MappingProxyType
 from . import retry, targets, tools
 from .config import Config
 from .errors import UsageError
+from .output import Output as Output  # re-exported: callers know them here
+from .output import output as output
 from .retry import Backoff
 from .targets import Target
 
@@ -171,25 +173,3 @@ def build(
 def _backoff(value: object) -> Backoff:
     assert isinstance(value, Backoff)
     return value
-
-
-@dataclass(frozen=True)
-class Output:
-    """How a run reports: JSON, and GitHub Actions workflow commands and files."""
-
-    json: bool = False
-    actions: bool = False
-    """``GITHUB_ACTIONS=true``: ::group:: and ::error:: lines, outputs and a step summary."""
-    github_output: str | None = None
-    step_summary: str | None = None
-
-
-def output(environ: Mapping[str, str], *, json: bool = False) -> Output:
-    """The output settings from the environment (read once, in the front door)."""
-    actions = environ.get("GITHUB_ACTIONS", "") == "true"
-    return Output(
-        json=json,
-        actions=actions,
-        github_output=(environ.get("GITHUB_OUTPUT") or None) if actions else None,
-        step_summary=(environ.get("GITHUB_STEP_SUMMARY") or None) if actions else None,
-    )

@@ -6,16 +6,23 @@ Each reader returns ``auto.Evidence``; the decision itself is pure, in ``auto.py
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
-from . import auto, changelog, fragments, git, sources
+from . import changelog, fragments, git, sources
 from .config import Config
+from .decision import AUTO, Decision
 from .version import greatest_tag
+
+if TYPE_CHECKING:
+    from . import auto
 
 
 def from_fragments(setup: fragments.Setup, config: Config) -> auto.Evidence:
     """The news fragments, each mapped to a part by its type (``auto-parts`` first)."""
+    from . import auto  # only for --part auto and the notes: a named part needs none of it
+
     table = auto.fragment_parts(dict(config.auto_parts))
     changes = tuple(
         auto.fragment_change(f.kind, table, setup.label(f.path)) for f in fragments.listing(setup)
@@ -25,6 +32,8 @@ def from_fragments(setup: fragments.Setup, config: Config) -> auto.Evidence:
 
 def from_changelog(path: Path, text: str) -> auto.Evidence:
     """The entries of the ``[Unreleased]`` section, each mapped by its ``###`` subsection."""
+    from . import auto
+
     changes = tuple(
         auto.entry_change(sub, entry) for sub, entry in changelog.unreleased_entries(text)
     )
@@ -57,6 +66,8 @@ def commits(
 
 def from_commits(config: Config) -> auto.Evidence:
     """The Conventional Commit subjects since the last release tag."""
+    from . import auto
+
     tag, found = commits(config)
     changes = tuple(
         _with_sha(auto.commit_change(subject, body), sha) for sha, subject, body in found
@@ -66,6 +77,8 @@ def from_commits(config: Config) -> auto.Evidence:
 
 
 def _with_sha(change: auto.Change, sha: str) -> auto.Change:
+    from . import auto
+
     return auto.Change(change.kind, change.part, f"{sha[:7]} {change.text}")
 
 
@@ -82,10 +95,12 @@ def evidence(config: Config) -> auto.Evidence:
     return from_commits(config)
 
 
-def resolve(config: Config, current: Version, spec: str) -> auto.Decision:
+def resolve(config: Config, current: Version, spec: str) -> Decision:
     """``spec`` as a concrete part or version: ``auto`` is decided from what is unreleased."""
-    if spec != auto.AUTO:
-        return auto.Decision(spec, "")
+    if spec != AUTO:
+        return Decision(spec, "")
+    from . import auto
+
     return auto.decide(
         current, evidence(config), allow_major_from_zero=config.allow_major_from_zero
     )

@@ -6,12 +6,12 @@ find-links: the installer runs with every ``PIP_*``/``UV_*`` variable removed, p
 global, user and site files), uv with ``--no-config``, and both with an explicit index.
 The release itself is installed with ``--no-deps --require-hashes`` against the hashes the
 index lists, so the file installed is one the index serves; its dependencies come next, from
-the index plus the configured extra index.
+the index plus the configured extra index. uv's cache serves what is not under test (the new
+interpreter's probe, dependencies per index URL), never the release (``--refresh-package``).
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from . import index, proc, tools
 from .errors import StepError
+from .installed import read as read_installed
 from .installer import (
     Installer,
     choose,
@@ -43,18 +43,6 @@ Echo = Callable[[str], None]
 STEP_TIMEOUT = 600.0
 SCRIPT_TIMEOUT = 60.0
 
-_INSPECT = """
-import json, sys
-from importlib import metadata
-d = metadata.distribution(sys.argv[1])
-print(json.dumps({
-    "version": d.version,
-    "files": [str(f) for f in (d.files or [])],
-    "scripts": sorted(ep.name for ep in d.entry_points if ep.group == "console_scripts"),
-    "requires": d.requires or [],
-}))
-"""
-
 _IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
 
 
@@ -65,6 +53,10 @@ def hashed_requirement(name: str, version: Version, hashes: list[str]) -> str:
 
 def runtime_requirements(requires: list[str]) -> list[str]:
     """The dependencies a plain install needs: extras' and other platforms' dropped (pure)."""
+    if not requires:  # then packaging's requirement parser (and its regexes) is not loaded
+        return []
+    from packaging.requirements import InvalidRequirement, Requirement
+
     out = []
     for line in requires:
         try:
@@ -138,6 +130,8 @@ def _dependency_error(exc: StepError, name: str, deps: list[str], where: str) ->
 
 
 def _dist_name(requirement: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         return Requirement(requirement).name.lower().replace("_", "-")
     except InvalidRequirement:
@@ -292,10 +286,9 @@ def _install(
     args = ["--no-deps", "--require-hashes", "-r", str(reqfile)]
     venv.run(
         f"installing {name}=={version} from {index_url} alone",
-        install_command(venv.installer, venv.python, args, index_url),
+        install_command(venv.installer, venv.python, args, index_url, refresh=(name,)),
     )
-    inspect = [str(venv.python), "-I", "-c", _INSPECT, name]
-    info: dict[str, Any] = json.loads(venv.run("reading the installed metadata", inspect))
+    info = read_installed(venv.path, name)
     try:
         installed = Version(info["version"])
     except InvalidVersion:

@@ -180,11 +180,14 @@ def _together(
         reqfile = Path(tmp, "requirements.txt")
         reqfile.write_text("\n".join(lines) + "\n")
         args = ["--no-deps", "--require-hashes", "-r", str(reqfile)]
-        _joint(venv, f"installing {len(releases)} packages from the index alone", args, where)
+        fresh = tuple(r.name for r in releases)
+        what = f"installing {len(releases)} packages from the index alone"
+        _joint(venv, what, args, where, fresh)
         dists = _inspect(venv)
         deps = sorted({d for r in releases for d in _runtime(dists, r.name)})
         if deps:
-            _joint(venv, f"installing the dependencies ({', '.join(deps)})", deps, where, True)
+            what = f"installing the dependencies ({', '.join(deps)})"
+            _joint(venv, what, deps, where, fresh, extra=True)
             dists = _inspect(venv)
         _no_clash(dists)
         names = ", ".join(r.name for r in releases)
@@ -221,11 +224,20 @@ def _each(items: Sequence[T], fn: Callable[[T], R]) -> list[R | Failed]:
 
 
 def _joint(
-    venv: single.Venv, what: str, args: list[str], where: single.Where, extra: bool = False
+    venv: single.Venv,
+    what: str,
+    args: list[str],
+    where: single.Where,
+    fresh: tuple[str, ...],
+    extra: bool = False,
 ) -> None:
-    """One installer call for the whole wave; a refusal sends every package to verify alone."""
+    """One installer call for the whole wave; a refusal sends every package to verify alone.
+
+    ``fresh``: the wave's packages, which uv takes from the index, never from its cache.
+    """
+    more = where.extra_index_url if extra else None
     cmd = installing.install_command(
-        venv.installer, venv.python, args, where.index_url, where.extra_index_url if extra else None
+        venv.installer, venv.python, args, where.index_url, more, refresh=fresh
     )
     try:
         venv.run(what, cmd)

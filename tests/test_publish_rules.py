@@ -273,8 +273,14 @@ def test_install_commands_name_one_index() -> None:
     ]  # fmt: skip
     uv = install_command(Installer("uv", "uv"), Path("py"), ["x==1"], "http://i/", "http://e/")
     assert uv == [
-        "uv", "pip", "install", "--no-config", "--no-cache", "--python", "py",
+        "uv", "pip", "install", "--no-config", "--python", "py",
         "--index-url", "http://i/", "--extra-index-url", "http://e/", "x==1",
+    ]  # fmt: skip
+    # the release under test never comes from uv's cache: uv fetches all of it afresh
+    uv = install_command(Installer("uv", "uv"), Path("py"), ["x==1"], "http://i/", refresh=("x",))
+    assert uv == [
+        "uv", "pip", "install", "--no-config", "--python", "py", "--refresh-package=x",
+        "--index-url", "http://i/", "x==1",
     ]  # fmt: skip
 
 

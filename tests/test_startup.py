@@ -131,3 +131,78 @@ def test_a_value_that_is_also_a_command_name_does_not_confuse_the_parser(
     out = capsys.readouterr().out
     assert "next:        1.1.0 (--part minor)" in out.splitlines()
     assert snapshot(root) == before
+
+
+_ALL_MODULES = """
+import json, sys
+from release.__main__ import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+LAZY = (
+    "release.stepcommands", "release.settings", "release.retry", "release.publish",
+    "release.auto", "shutil",
+)  # fmt: skip
+"""What ``bump --dry-run`` leaves unloaded besides HEAVY: other commands' modules, and shutil
+(argparse would load it, and bz2 and lzma with it, only to ask the terminal's width)."""
+
+
+def test_bump_dry_run_loads_only_its_own_modules(tmp_path: Path) -> None:
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _ALL_MODULES, "--project", str(root), "bump", "patch", "--dry-run"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    probe = json.loads(last)
+    assert probe["code"] == 0, out + done.stderr
+    assert out.splitlines()[0] == "1.0.0 -> 1.0.1"
+    assert sorted(set(probe["modules"]).intersection(LAZY)) == []
+
+
+def test_publish_loads_no_upload_library() -> None:
+    # the upload is a plain POST: twine's settings (and keyring) only when credentials need them
+    code = "import sys, release.publish; print(sorted(m for m in sys.modules if m.split('.')[0] in {'twine', 'requests', 'urllib3', 'keyring', 'rich'}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=cli_env(), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_help_keeps_the_terminal_width_argparse_would_read(tmp_path: Path) -> None:
+    # the width is read without shutil, as shutil reads it: COLUMNS first
+    for columns in ("50", "120"):
+        done = subprocess.run(
+            [sys.executable, "-m", "release", "bump", "--help"],
+            env=cli_env(COLUMNS=columns),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert max(len(line) for line in lines) <= int(columns) - 2
+        assert max(len(line) for line in lines) > int(columns) - 20
+
+
+@pytest.mark.parametrize("argv", [("--help", "bump"), ("-h", "status"), ("--help",)])
+def test_help_before_a_command_still_lists_every_command(argv: tuple[str, ...]) -> None:
+    # only the named command's parser is built, except when the help of all is asked for
+    from release.cliargs import COMMANDS
+
+    done = subprocess.run(
+        [sys.executable, "-m", "release", *argv],
+        env=cli_env(COLUMNS="100"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    listed = [line.split()[0] for line in done.stdout.splitlines() if line.startswith("    ")]
+    assert [c for c in listed if c in COMMANDS] == list(COMMANDS)

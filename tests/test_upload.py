@@ -1,0 +1,159 @@
+"""publish's own upload: the form twine would send, the credentials, what it refuses to send."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import cli_env, errors_of, hints_of, index_files, release_cli, sha256
+from faultproxy import FaultProxy
+
+from release.check import raw_metadata
+from release.index import read_project
+from release.server import Server
+from release.upload import request_body
+
+_PROBE = """
+import json, sys
+from release.__main__ import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _fields(head: bytes, boundary: str) -> list[tuple[str, str]]:
+    """The text fields of a multipart body's head, in order."""
+    found = re.findall(rb'name="([^"]+)"\r\n\r\n(.*?)\r\n--' + boundary.encode(), head, re.S)
+    return [(k.decode(), v.decode()) for k, v in found]
+
+
+def test_the_form_is_the_one_twine_sends(hatch_cli: tuple[Path, list[Path]]) -> None:
+    from twine.package import PackageFile
+    from twine.repository import Repository
+
+    _, dist = hatch_cli
+    assert sorted(p.name.endswith(".whl") for p in dist) == [False, True]
+    for path in dist:
+        package = PackageFile.from_filename(str(path), None)
+        twines = Repository._convert_metadata_to_list_of_tuples(package.metadata_dictionary())
+        body = request_body(path, raw_metadata(path))
+        ours = _fields(body.head, body.boundary)
+        assert ours[-2:] == [(":action", "file_upload"), ("protocol_version", "1")]
+        assert sorted(ours[:-2]) == sorted((k, str(v)) for k, v in twines), path.name
+        assert dict(ours)["sha256_digest"] == sha256(path)
+        assert body.length == len(body.head) + path.stat().st_size + len(body.tail)
+        assert b"".join(body.chunks())[len(body.head) : -len(body.tail)] == path.read_bytes()
+
+
+def test_credentials_from_the_environment_go_as_basic_auth_without_twine(
+    hatch_cli: tuple[Path, list[Path]], fresh_index: Server
+) -> None:
+    root, dist = hatch_cli
+    with FaultProxy(fresh_index.url) as proxy:
+        argv = ["--project", str(root), "publish", "--repository", proxy.url]
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE, *argv, "--index-url", fresh_index.index_url],
+            env=cli_env(TWINE_USERNAME="someone", TWINE_PASSWORD="pa:ss wörd"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    probe = json.loads(last)
+    assert probe["code"] == 0, out + done.stderr
+    for path in dist:
+        assert f"{path.name}: uploaded (sha256 {sha256(path)})" in out.splitlines()
+    token = base64.b64encode("someone:pa:ss wörd".encode("latin-1")).decode()
+    assert proxy.authorizations == [f"Basic {token}"] * 2
+    assert "pa:ss" not in out + done.stderr
+    loaded = {m.split(".")[0] for m in probe["modules"]}
+    assert sorted(loaded & {"twine", "requests", "urllib3", "keyring", "rich"}) == []
+    listed = read_project(fresh_index.index_url, "pub-hatch-cli")
+    assert {name: e.sha256 for name, e in listed.items()} == {p.name: sha256(p) for p in dist}
+
+
+def test_a_wheel_with_invalid_metadata_is_refused_before_anything_is_sent(
+    hatch_cli: tuple[Path, list[Path]], fresh_index: Server, tmp_path: Path
+) -> None:
+    root, dist = hatch_cli
+    (wheel,) = [p for p in dist if p.name.endswith(".whl")]
+    bad = tmp_path / wheel.name
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith(".dist-info/METADATA"):
+                data = data.replace(b"\nName:", b"\nFavourite-Colour: blue\nName:", 1)
+            dst.writestr(item, data)
+    before = bad.read_bytes()
+    proc = release_cli(
+        "--project", str(root), "publish", str(bad), "--repository", fresh_index.url
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert errors_of(proc.stderr) == [
+        f"error: {bad.name} has invalid metadata: "
+        "unrecognized or malformed field 'favourite-colour'"
+    ]
+    assert hints_of(proc.stderr) == [
+        "hint: build it again (release build) with a current build backend; nothing was uploaded"
+    ]
+    assert f"Uploading {bad.name}" not in proc.stdout
+    assert index_files(fresh_index) == []
+    assert bad.read_bytes() == before
+
+
+class _MovedServer(ThreadingHTTPServer):
+    """An upload URL that moved: every POST answers ``status`` to another path."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(("127.0.0.1", 0), _Moved)
+        self.status = status
+
+
+class _Moved(BaseHTTPRequestHandler):
+    server: _MovedServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(self.server.status)
+        self.send_header("Location", "/legacy/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+@pytest.mark.parametrize("status", [301, 308])  # a 308 would resend the POST: still not
+def test_an_upload_url_that_redirects_is_not_followed(
+    hatch_cli: tuple[Path, list[Path]], fresh_index: Server, status: int
+) -> None:
+    root, _ = hatch_cli
+    server = _MovedServer(status)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        proc = release_cli(
+            "--project", str(root), "publish", "--repository", url,
+            "--index-url", fresh_index.index_url,
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    reason = {301: "Moved Permanently", 308: "Permanent Redirect"}[status]
+    wheel = "pub_hatch_cli-1.0.0-py3-none-any.whl"  # the first file publish sends
+    assert errors_of(proc.stderr) == [
+        f"error: upload of {wheel} to {url} failed: {status} {reason}"
+    ]
+    assert hints_of(proc.stderr) == ["hint: the upload URL redirects: pass the URL it redirects to"]
+    assert index_files(fresh_index) == []
