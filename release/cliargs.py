@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import NoReturn
 
 from . import targets, triggers, workspace_cli
+from .argparsing import Adds, Commands, Parser, closest
 from .version import PARTS
 
 JSON_COMMANDS = ("version", "bump", "status", "ship")
@@ -33,106 +33,6 @@ _INDEX_HELP = (
     "(default: RELEASE_INDEX_URL, [tool.release] index-url)"
 )
 _FILES_HELP = "default: the release's files in dist/"
-
-if TYPE_CHECKING:
-    Subparsers = argparse._SubParsersAction["_Parser"]
-
-
-class _Adds(Protocol):
-    def add_argument(self, *args: Any, **kwargs: Any) -> object: ...
-
-
-class _Unused:
-    """The arguments of a command that is not being run: nobody parses them, so none is built."""
-
-    description: str | None = None
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> object:
-        return None
-
-
-class _Commands:
-    """Registers every command; builds the arguments of ``wanted`` only (None: of every one).
-
-    Each argument costs argparse some work; a quick command should not pay for all ninety.
-    """
-
-    def __init__(self, sub: Subparsers, wanted: str | None) -> None:
-        self.sub, self.wanted = sub, wanted
-
-    def add_parser(self, name: str, **kwargs: Any) -> _Adds:
-        """The parser of command ``name`` to add arguments to."""
-        if self.wanted in (None, name):
-            return self.sub.add_parser(name, **kwargs)
-        # a command not run: its name stays a choice (for the closest-match hint), but no
-        # parser is built for it (each one costs argparse a formatter and gettext look-ups)
-        unused = _Unused()
-        self.sub._name_parser_map[name] = unused  # type: ignore[assignment]
-        return unused
-
-    def described(self, name: str, description: str) -> _Adds:
-        """Command ``name`` (already added) with its ``description``, to add more arguments."""
-        if self.wanted not in (None, name):
-            return _Unused()
-        self.sub.choices[name].description = description
-        return self.sub.choices[name]
-
-
-def closest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice closest to ``word``, if one is close (only a mistyped run loads difflib)."""
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    """A hint naming the closest choice to ``word``, or every choice when none is close."""
-    close = closest(word, choices)
-    return f"did you mean {close}?" if close else f"choose from {', '.join(choices)}"
-
-
-def _columns() -> int:
-    """The terminal's width as ``shutil.get_terminal_size`` gives it, without loading shutil.
-
-    argparse asks for it on every ``add_argument``; shutil would load bz2 and lzma for that.
-    """
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        stdout = sys.__stdout__
-        try:
-            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns or 80
-
-
-class _Parser(argparse.ArgumentParser):
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        # argparse itself takes 2 off the width it reads; it takes nothing off one it is given
-        return self.formatter_class(prog=self.prog, width=_columns() - 2)  # type: ignore[call-arg]
-
-    def error(self, message: str) -> NoReturn:
-        # a message may carry its own hint on a second line (see _suggest); no usage dump
-        text, _, hint = message.partition("\nhint: ")
-        print(f"error: {text}", file=sys.stderr)
-        usage = f"run '{self.prog} --help' for usage"
-        print(f"hint: {hint or usage}", file=sys.stderr)
-        sys.exit(2)
-
-    def _check_value(self, action: argparse.Action, value: object) -> None:
-        """Refuse a value outside the choices, with the closest choice as the hint."""
-        choices = action.choices
-        if choices is None or value in choices:
-            return
-        names = [str(c) for c in choices]
-        hint = _suggest(str(value), names)
-        if isinstance(action, argparse._SubParsersAction):
-            raise argparse.ArgumentError(None, f"unknown command {value!r}\nhint: {hint}")
-        raise argparse.ArgumentError(action, f"invalid choice {value!r}\nhint: {hint}")
 
 
 def part_or_version(text: str) -> str:
@@ -191,7 +91,7 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _json_option(p: _Adds) -> None:
+def _json_option(p: Adds) -> None:
     p.add_argument(
         "--json",
         action="store_true",
@@ -199,11 +99,11 @@ def _json_option(p: _Adds) -> None:
     )
 
 
-def _no_isolation(p: _Adds, helptext: str) -> None:
+def _no_isolation(p: Adds, helptext: str) -> None:
     p.add_argument("--no-isolation", action="store_true", help=helptext)
 
 
-def _add_version_and_bump(sub: _Commands) -> None:
+def _add_version_and_bump(sub: Commands) -> None:
     p = sub.add_parser("version", help="print the current version")
     _json_option(p)
     p = sub.add_parser(
@@ -219,7 +119,7 @@ def _add_version_and_bump(sub: _Commands) -> None:
     _json_option(p)
 
 
-def _add_build_and_check(sub: _Commands) -> None:
+def _add_build_and_check(sub: Commands) -> None:
     p = sub.add_parser(
         "build",
         help="build sdist and wheel from a clean checkout of a commit",
@@ -245,7 +145,7 @@ def _add_build_and_check(sub: _Commands) -> None:
     )
 
 
-def _add_publish_and_verify(sub: _Commands) -> None:
+def _add_publish_and_verify(sub: Commands) -> None:
     p = sub.add_parser(
         "publish",
         help="upload to an index; files already on the index are skipped, conflicts refused",
@@ -265,7 +165,7 @@ def _add_publish_and_verify(sub: _Commands) -> None:
     )
 
 
-def _add_serve_index_and_github(sub: _Commands) -> None:
+def _add_serve_index_and_github(sub: Commands) -> None:
     p = sub.add_parser(
         "serve-index", help="run a local package index (pypiserver) in the foreground"
     )
@@ -293,7 +193,7 @@ def _add_serve_index_and_github(sub: _Commands) -> None:
     p.add_argument("--tag", help="the tag (default: the tag of the current version)")
 
 
-def _add_init(sub: _Commands) -> None:
+def _add_init(sub: Commands) -> None:
     p = sub.add_parser(
         "init",
         help="write a thin noxfile, tasks.py, workflows and a PR template for this project",
@@ -327,7 +227,7 @@ def _add_init(sub: _Commands) -> None:
         )
 
 
-def _add_promote(sub: _Commands) -> None:
+def _add_promote(sub: Commands) -> None:
     p = sub.add_parser(
         "promote",
         help="copy a verified release's exact files from one index to another",
@@ -340,7 +240,7 @@ def _add_promote(sub: _Commands) -> None:
     _no_isolation(p, "build with the backends here")
 
 
-def _add_ship_and_status(sub: _Commands) -> None:
+def _add_ship_and_status(sub: Commands) -> None:
     for command, helptext in (
         ("ship", "release: preflight, bump, build, check, upload, verify, push"),
         ("status", "what ship would do, and why it would refuse"),
@@ -372,7 +272,7 @@ def _add_ship_and_status(sub: _Commands) -> None:
     _no_isolation(p, "build with the backends installed here instead of an isolated environment")
 
 
-def _add_completion(sub: _Commands) -> None:
+def _add_completion(sub: Commands) -> None:
     p = sub.add_parser(
         "completion",
         help="print a shell completion script",
@@ -410,13 +310,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """
     completing = "_ARGCOMPLETE" in os.environ
     wanted = command_in(argv) if argv is not None and not completing else None
-    parser = _Parser(prog="release", description="Release tasks for Python packages.")
+    parser = Parser(prog="release", description="Release tasks for Python packages.")
     parser.add_argument("--version", action=_VersionAction)
     _add_global_options(parser, top=True)
     parser.add_argument("--json", dest="json_first", action="store_true", help=argparse.SUPPRESS)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    commands = _Commands(sub, wanted)
+    commands = Commands(sub, wanted)
     _add_version_and_bump(commands)
     _add_build_and_check(commands)
     _add_publish_and_verify(commands)
