@@ -45,10 +45,11 @@ def test_hatchling_console_script_round_trip(hatch_cli, pypi_index: Server) -> N
 
 
 @pytest.mark.slow
-def test_setuptools_with_a_dependency_round_trip(hatch_cli, pypi_index: Server, tmp_path) -> None:
-    # the dependency goes to the same index first; publishing it again is a no-op
+def test_setuptools_with_a_dependency_round_trip(hatch_cli, fresh_index: Server, tmp_path) -> None:
+    # an index of its own: the module's shared one must not hold pub-hatch-cli before the
+    # tests that upload it (slow tests like this one run first). The dependency goes first.
     hatch_root, _ = hatch_cli
-    proc = release_cli("--project", str(hatch_root), "publish", "--repository", pypi_index.url)
+    proc = release_cli("--project", str(hatch_root), "publish", "--repository", fresh_index.url)
     assert proc.returncode == 0, proc.stderr
 
     root = git_repo_of("pub-setuptools-dep", tmp_path)
@@ -59,7 +60,7 @@ def test_setuptools_with_a_dependency_round_trip(hatch_cli, pypi_index: Server, 
     ]
     assert release_cli("--project", str(root), "check").returncode == 0
     # the index URL comes from the environment, the repository from [tool.release]-like defaults
-    env = cli_env(RELEASE_REPOSITORY=pypi_index.url, RELEASE_INSTALLER="pip")
+    env = cli_env(RELEASE_REPOSITORY=fresh_index.url, RELEASE_INSTALLER="pip")
     proc = release_cli("--project", str(root), "publish", env=env)
     assert proc.returncode == 0, proc.stderr
     proc = release_cli("--project", str(root), "verify", "--dist", str(root / "dist"), env=env)
