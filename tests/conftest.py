@@ -6,6 +6,7 @@ import compileall
 import contextlib
 import hashlib
 import io
+import json
 import os
 import shutil
 import signal
@@ -329,6 +330,30 @@ def _collect(
 
     code = os.waitstatus_to_exitcode(status)
     return subprocess.CompletedProcess(args, code, text(out), text(err))
+
+
+_PROBE = """
+import json, sys
+from release.__main__ import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def loaded_by(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str, set[str]]:
+    """``release ARGV`` in a fresh interpreter: its exit status, output, error output and
+    every module it loaded (by dotted name)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *argv],
+        env=env if env is not None else cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    probe = json.loads(last)
+    return probe["code"], out, done.stderr, set(probe["modules"])
 
 
 def ship_dry_run(

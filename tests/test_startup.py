@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, git, git_repo_of, snapshot
+from conftest import cli_env, git, git_repo_of, loaded_by, snapshot
 
 from release import git as release_git
 from release import sources
@@ -19,27 +18,11 @@ from release.errors import GitError, SourceError
 HEAVY = ("git", "gitdb", "twine", "requests", "urllib3", "rich", "tomlkit", "keyring")
 """What a quick command must not import: each costs tens to hundreds of milliseconds."""
 
-_PROBE = """
-import json, sys
-from release.__main__ import main
-code = main(sys.argv[1:])
-sys.stdout.flush()
-print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
-"""
-
 
 def _loaded(*argv: str) -> tuple[int, str, set[str]]:
     """Run the CLI in a fresh interpreter; its exit status, output and top-level modules."""
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, *argv],
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
-    probe = json.loads(last)
-    return probe["code"], out, set(probe["modules"])
+    code, out, _, modules = loaded_by(*argv)
+    return code, out, {m.split(".")[0] for m in modules}
 
 
 @pytest.mark.parametrize(
@@ -133,14 +116,6 @@ def test_a_value_that_is_also_a_command_name_does_not_confuse_the_parser(
     assert snapshot(root) == before
 
 
-_ALL_MODULES = """
-import json, sys
-from release.__main__ import main
-code = main(sys.argv[1:])
-sys.stdout.flush()
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
-"""
-
 LAZY = (
     "release.stepcommands", "release.settings", "release.retry", "release.publish",
     "release.auto", "shutil",
@@ -151,18 +126,10 @@ LAZY = (
 
 def test_bump_dry_run_loads_only_its_own_modules(tmp_path: Path) -> None:
     root = git_repo_of("pub-hatch-cli", tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", _ALL_MODULES, "--project", str(root), "bump", "patch", "--dry-run"],
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
-    probe = json.loads(last)
-    assert probe["code"] == 0, out + done.stderr
+    code, out, err, modules = loaded_by("--project", str(root), "bump", "patch", "--dry-run")
+    assert code == 0, out + err
     assert out.splitlines()[0] == "1.0.0 -> 1.0.1"
-    assert sorted(set(probe["modules"]).intersection(LAZY)) == []
+    assert sorted(modules.intersection(LAZY)) == []
 
 
 def test_publish_loads_no_upload_library() -> None:

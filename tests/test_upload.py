@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
-import subprocess
-import sys
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, errors_of, hints_of, index_files, release_cli, sha256
+from conftest import cli_env, errors_of, hints_of, index_files, loaded_by, release_cli, sha256
 from faultproxy import FaultProxy
 
 from release.check import raw_metadata
 from release.index import read_project
 from release.server import Server
 from release.upload import request_body
-
-_PROBE = """
-import json, sys
-from release.__main__ import main
-code = main(sys.argv[1:])
-sys.stdout.flush()
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
-"""
 
 
 def _fields(head: bytes, boundary: str) -> list[tuple[str, str]]:
@@ -60,22 +49,15 @@ def test_credentials_from_the_environment_go_as_basic_auth_without_twine(
     root, dist = hatch_cli
     with FaultProxy(fresh_index.url) as proxy:
         argv = ["--project", str(root), "publish", "--repository", proxy.url]
-        done = subprocess.run(
-            [sys.executable, "-c", _PROBE, *argv, "--index-url", fresh_index.index_url],
-            env=cli_env(TWINE_USERNAME="someone", TWINE_PASSWORD="pa:ss wörd"),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    out, _, last = done.stdout.rstrip("\n").rpartition("\n")
-    probe = json.loads(last)
-    assert probe["code"] == 0, out + done.stderr
+        env = cli_env(TWINE_USERNAME="someone", TWINE_PASSWORD="pa:ss wörd")
+        code, out, err, modules = loaded_by(*argv, "--index-url", fresh_index.index_url, env=env)
+    assert code == 0, out + err
     for path in dist:
         assert f"{path.name}: uploaded (sha256 {sha256(path)})" in out.splitlines()
     token = base64.b64encode("someone:pa:ss wörd".encode("latin-1")).decode()
     assert proxy.authorizations == [f"Basic {token}"] * 2
-    assert "pa:ss" not in out + done.stderr
-    loaded = {m.split(".")[0] for m in probe["modules"]}
+    assert "pa:ss" not in out + err
+    loaded = {m.split(".")[0] for m in modules}
     assert sorted(loaded & {"twine", "requests", "urllib3", "keyring", "rich"}) == []
     listed = read_project(fresh_index.index_url, "pub-hatch-cli")
     assert {name: e.sha256 for name, e in listed.items()} == {p.name: sha256(p) for p in dist}
