@@ -246,7 +246,8 @@ def _joint(
 
 
 def _present(venv: Path) -> set[str]:
-    """The distributions a fresh environment starts with (pip, with the venv module)."""
+    """The distributions a fresh environment starts with: none from uv, or where the host's
+    pip installs; pip (and setuptools) where the venv module's ensurepip made it."""
     found = venv.glob("lib/python*/site-packages/*.dist-info")
     return {canonicalize_name(p.name.split("-")[0]) for p in found}
 
