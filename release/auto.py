@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.version import Version
 
 from .decision import AUTO as AUTO  # re-exported: callers know them here
 from .decision import Decision as Decision
 from .errors import UsageError
+from .values import frozen
 
 LEVELS = ("patch", "minor", "major")
 """The parts ``auto`` chooses between, lowest first."""
@@ -58,7 +58,7 @@ _SUBJECT = re.compile(
 _FOOTER = re.compile(r"^BREAKING[ -]CHANGE: ", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """One unreleased change: what kind it is and the part it calls for (None: no release)."""
 
@@ -67,7 +67,7 @@ class Change:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Evidence:
     """The changes one source holds, and how to name that source in a message."""
 
@@ -77,7 +77,7 @@ class Evidence:
     changes: tuple[Change, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Commit:
     """A commit subject parsed as a Conventional Commit; ``kind`` is ``other`` when it is not one."""
 

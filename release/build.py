@@ -8,18 +8,18 @@ import stat
 import sys
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import git, proc, sdist, tools
 from .config import Config
 from .errors import StepError, UsageError
 from .secrets import SECRET_VARS, inherited, scrubbed_env
+from .values import frozen
 
 __all__ = ["SECRET_VARS", "Built", "build", "build_command", "build_env", "scrubbed_env"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Built:
     """What ``build`` made: the commit, its time, and the artifact paths (sdist first)."""
 

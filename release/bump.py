@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,13 +14,14 @@ from .bumpundo import rollback as rollback  # bump.rollback, as callers know it
 from .config import Config
 from .errors import SourceError, UsageError
 from .fsutil import unwritable_files, write_atomic
+from .values import field, frozen, replace
 from .version import next_version
 
 if TYPE_CHECKING:
     import datetime
 
 
-@dataclass(frozen=True)
+@frozen
 class State:
     """What the project's version is and where it is written."""
 
@@ -52,7 +52,7 @@ def read_state(config: Config) -> State:
     return State(config, found, current, current_tag)
 
 
-@dataclass(frozen=True)
+@frozen
 class Edit:
     """One version string to rewrite."""
 
@@ -60,7 +60,7 @@ class Edit:
     new: str
 
 
-@dataclass(frozen=True)
+@frozen
 class BumpPlan:
     """Everything ``bump`` will do, computed before anything is touched."""
 
@@ -291,7 +291,7 @@ def _towncrier_paths(plan: BumpPlan) -> list[Path]:
     return [plan.towncrier.news_file, *(f.path for f in plan.fragments)]
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     """What ``execute`` did: the commit and tag it made, and the files' bytes before."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from .values import frozen
 
 NAMES = ("CHANGELOG.md", "CHANGES.md", "HISTORY.md", "NEWS.md")
 
@@ -19,7 +20,7 @@ _LINK_DEFINITION = re.compile(r"^\[[^\]]+\]:")
 _ENTRY = re.compile(r"^[-*+][ \t]+(?P<text>\S.*?)\r?$")
 
 
-@dataclass(frozen=True)
+@frozen
 class Line:
     """A line of the changelog outside any fenced code block, and where it starts."""
 
@@ -51,7 +52,7 @@ def _unreleased_heading(text: str) -> Line | None:
     return next((ln for ln in lines_outside_fences(text) if _UNRELEASED.match(ln.text)), None)
 
 
-@dataclass(frozen=True)
+@frozen
 class Rotation:
     """The result of rotating a changelog: the new text and whether links were updated."""
 

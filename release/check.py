@@ -10,16 +10,16 @@ import re
 import tarfile
 import threading
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from .dists import artifact_id, normalize
 from .errors import StepError
+from .values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Metadata:
     """The name and version an artifact's own metadata declares."""
 

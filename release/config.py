@@ -6,13 +6,13 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
 from .tagname import ref_problem as ref_problem  # re-exported: callers read it here
 from .tagname import tag_format as check_tag_format
+from .values import field, frozen
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,7 +51,7 @@ HOOK_STAGES = ("before-commit", "before-upload", "after-release")
 """The points of ``ship`` where ``[tool.release.hooks]`` commands run."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """The release settings of one project; every field has a default."""
 

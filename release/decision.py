@@ -6,12 +6,12 @@ changelogs and commit subjects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .values import frozen
 
 AUTO = "auto"
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """What ``auto`` resolved to: a part or an explicit version, and why."""
 

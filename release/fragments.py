@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from .config import Config
 from .errors import ConfigError, StepError, UsageError
 from .fsutil import write_new
 from .secrets import child_env
+from .values import frozen
 
 if TYPE_CHECKING:
     from .preflight import Check
@@ -36,7 +36,7 @@ INSTALL_HINT = "pip install 'releasekit[towncrier]' (or pip install towncrier)"
 _IGNORED = (".gitignore", ".gitkeep", ".keep", "readme", "readme.md", "readme.rst")
 
 
-@dataclass(frozen=True)
+@frozen
 class Setup:
     """A project's towncrier setup; ``configured`` is False for a bare fragment directory."""
 
@@ -60,7 +60,7 @@ class Setup:
         return "in " + ", ".join(self.label(d) + "/" for d in self.directories)
 
 
-@dataclass(frozen=True)
+@frozen
 class Fragment:
     """One news fragment file and its type."""
 
@@ -185,7 +185,7 @@ def problem(setup: Setup | None) -> UsageError | None:
     return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Snapshot:
     """The news file and every fragment, byte for byte, to put back after a failure."""
 

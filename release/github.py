@@ -15,7 +15,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from .config import Config
 from .errors import StepError, Transient, UsageError
 from .notes import Notes, notes, notes_from_commits, upcoming_notes, version_of_tag
 from .retry import Backoff, bounded, from_env
+from .values import frozen, replace
 
 __all__ = [  # the notes names stay importable from here
     "Client",
@@ -233,7 +233,7 @@ def _quote(part: str) -> str:
     return urllib.parse.quote(part, safe="")
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     """What ``announce`` did: ``created``, ``updated`` or ``unchanged``, and the release page."""
 

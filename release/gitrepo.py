@@ -11,12 +11,12 @@ import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from .errors import GitError, UsageError
 from .secrets import scrubbed_env
+from .values import frozen
 
 
 class GitFailed(Exception):
@@ -79,7 +79,7 @@ class Head:
         return not self._repo.succeeds("symbolic-ref", "--quiet", "HEAD")
 
 
-@dataclass(frozen=True)
+@frozen
 class Repo:
     """A repository found from a directory: its work tree and git directories."""
 

@@ -8,7 +8,6 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -16,12 +15,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .dists import artifact_id, files_of, is_distribution, normalize
 from .errors import StepError, Transient
 from .retry import Backoff, bounded
+from .values import frozen
 
 TIMEOUT = 30.0
 _USER_AGENT = "releasekit (+https://pypi.org/project/releasekit/)"
 
 
-@dataclass(frozen=True)
+@frozen
 class IndexFile:
     """One file link on a project page."""
 
@@ -100,7 +100,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
+@frozen
 class _Response:
     url: str
     body: bytes

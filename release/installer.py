@@ -10,19 +10,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import Version
 
 from .errors import UsageError
 from .secrets import scrubbed_env
+from .values import frozen, replace
 
 _DROP_PREFIXES = ("PIP_", "UV_")
 _DROP = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX")
 
 
-@dataclass(frozen=True)
+@frozen
 class Installer:
     """``uv`` (with the path of its executable) or ``pip``.
 

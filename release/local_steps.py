@@ -6,7 +6,6 @@ A failure in any of them rolls back the release commit and tag (see ``runner``).
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
@@ -15,9 +14,10 @@ from . import build, bump, check, git, hooks, index
 from .model import Release
 from .record import Record
 from .steps import Context, Failure, Hook, Step
+from .values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Bump:
     """The release commit and its annotated tag (the before-commit hook runs in between)."""
 
@@ -55,7 +55,7 @@ class Bump:
         ctx.save(Record(previous=str(self.current)))
 
 
-@dataclass(frozen=True)
+@frozen
 class DevBump:
     """The after-release-bump commit: the version files move to the next .dev0 version."""
 
@@ -84,7 +84,7 @@ class DevBump:
         ctx.reporter.finish("ok", f"commit {commit} on top of the release commit")
 
 
-@dataclass(frozen=True)
+@frozen
 class Build:
     """The sdist and wheel, from a clean checkout of the tag."""
 
@@ -131,7 +131,7 @@ def _reusable(saved: Record, commit: str | None, dist: Path) -> list[Path]:
     return []
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """``twine check --strict``, and the artifacts' name and version."""
 

@@ -13,15 +13,15 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
+from .values import frozen
 
 NAME = "releasekit.lock"
 
 
-@dataclass(frozen=True)
+@frozen
 class Holder:
     """Who holds a lock: PID, process start time (None when unknown) and command line."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from packaging.version import Version
 
+from .values import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Release:
     """One release of one distribution: its name, its version, and the tag that marks it."""
 
@@ -24,7 +24,7 @@ class Release:
         return f"{self.name}=={self.version}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Options:
     """What the user asked ``ship`` for."""
 

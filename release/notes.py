@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,10 @@ from packaging.version import InvalidVersion, Version
 from . import auto, changelog, fragments, git, unreleased
 from .config import Config
 from .errors import UsageError
+from .values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Notes:
     """What the GitHub Release of one tag should say."""
 

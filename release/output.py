@@ -7,10 +7,11 @@ module: a command run by hand starts sooner.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from .values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Output:
     """How a run reports: JSON, and GitHub Actions workflow commands and files."""
 

@@ -15,7 +15,6 @@ The work is split three ways: ``world.read`` (all the I/O), ``plan.decide`` (pur
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.version import Version
@@ -31,6 +30,7 @@ from .secrets import inherited
 from .settings import Settings
 from .steps import Context
 from .targets import Target
+from .values import field, frozen, mutable, replace
 from .world import ABOVE, World, previous, read, remote_of
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class Survey:
     """What preflight read (``world``) and decided (``plan``); nothing was changed to get it."""
 
@@ -180,7 +180,7 @@ def progress_line(s: Survey, repository: str | None) -> str:
     )
 
 
-@dataclass
+@mutable
 class Result:
     """What a ship run did."""
 

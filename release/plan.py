@@ -15,13 +15,12 @@ The dry run, ``status``, ``--json``, the runner and the rollback all read the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import credentials, preflight
 from .local_steps import Build, Bump, Check, DevBump
 from .model import Options, Release
 from .public_steps import Announce, Push, Upload, Verify
 from .steps import AfterReleaseOnly, Failure, Hook, Nothing, Skip, Step, walk
+from .values import frozen
 from .world import ABOVE, World
 
 UNKNOWN, COMPLETE, AFTER_RELEASE, RESUME, FRESH = (
@@ -33,7 +32,7 @@ UNKNOWN, COMPLETE, AFTER_RELEASE, RESUME, FRESH = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """The checks and the steps of one release, decided from one ``World``."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from .fsutil import unwritable_files as unwritable_files  # where it lives now
+from .values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Facts:
     """Everything preflight looks at, read beforehand so that deciding is pure."""
 
@@ -55,7 +55,7 @@ class Facts:
     """Resuming, and the remote has the release tag at HEAD: the push is already done."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """One preflight check: its name, whether it passed, and what to do when it did not."""
 

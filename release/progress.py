@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+from .values import field, mutable
 
 _COLORS = {"ok": "32", "skipped": "36", "failed": "31", "would": "33"}
 LONG_STEPS = ("build", "verify")
@@ -32,7 +33,7 @@ def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-@dataclass
+@mutable
 class Row:
     """One step's line in the summary."""
 
@@ -42,7 +43,7 @@ class Row:
     detail: str
 
 
-@dataclass
+@mutable
 class Reporter:
     """Writes progress lines to ``stream`` (standard error by default).
 

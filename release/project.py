@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
@@ -11,10 +10,11 @@ from . import bump, git
 from .config import Config, declared_name
 from .dists import artifact_id, files_of
 from .errors import ConfigError, UsageError
+from .values import frozen
 from .version import greatest_tag
 
 
-@dataclass(frozen=True)
+@frozen
 class Release:
     """A project's name and the version a release of it carries; ``tag`` when one is at the ref."""
 

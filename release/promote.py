@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import build, index, publish, retry, verify
@@ -19,11 +18,12 @@ from .config import Config
 from .errors import StepError
 from .model import Release
 from .targets import Target, extra_index_url
+from .values import frozen
 
 Echo = Callable[[str], None]
 
 
-@dataclass(frozen=True)
+@frozen
 class Promoted:
     """The files promoted, and how many were newly uploaded."""
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
-from . import targets
+from . import targets, values
 from .config import Config
 from .errors import UsageError
 from .targets import Target
@@ -24,7 +23,7 @@ def resolve(cfg: Config, origin: str, destination: str) -> Ends:
     Neither end reads ``[tool.release]`` repository or index-url, nor the environment: they
     describe the project's usual target, not either end of a promotion.
     """
-    bare = dataclasses.replace(cfg, index_url=None, repository=None)
+    bare = values.replace(cfg, index_url=None, repository=None)
     ends = Ends(
         targets.resolve(bare, repository=origin, environ={}),
         targets.resolve(bare, repository=destination, environ={}),

@@ -7,16 +7,16 @@ rolled back, and the same command resumes the release in any clone of the tag.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 from . import git, github
 from .errors import Interrupted, ReleaseError, StepError
 from .model import Release
 from .steps import Context, Failure, Step, first_line
 from .targets import Target
+from .values import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Push:
     """The branch and the tag, atomically, to the remote: before anything is uploaded."""
 
@@ -97,7 +97,7 @@ def _push_outcome(
     return landed, Interrupted(f"interrupted during push; {seen}; rolled back", hint="run again")
 
 
-@dataclass(frozen=True)
+@frozen
 class Upload:
     """The artifacts to the target index; files already there with the same sha256 are skipped."""
 
@@ -128,7 +128,7 @@ class Upload:
         ctx.reporter.finish("ok", f"{n} uploaded, {len(published.outcomes) - n} already there")
 
 
-@dataclass(frozen=True)
+@frozen
 class Verify:
     """A fresh virtual environment installs the release from the index alone, and uses it."""
 
@@ -159,7 +159,7 @@ class Verify:
         ctx.reporter.finish("ok", f"imported {', '.join(verified.modules) or 'nothing'}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Announce:
     """The GitHub Release with the changelog section and the artifacts."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +21,7 @@ from .retry import Backoff, bounded
 from .secrets import inherited
 from .targets import Target
 from .upload import Body, Response, Uploader, request_body
+from .values import frozen
 
 if TYPE_CHECKING:
     from twine.settings import Settings
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """What to do with one local file, given what the index holds."""
 
@@ -239,7 +239,7 @@ def _response_error(path: Path, resp: Response, target: Target) -> StepError:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Published:
     """Per file: ``uploaded`` or ``present``."""
 

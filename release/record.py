@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .fsutil import write_new
+from .values import field, frozen, replace
 
 FILENAME = "state.json"
 
 
-@dataclass(frozen=True)
+@frozen
 class Record:
     """What earlier runs of one release did; the empty record when none ran."""
 

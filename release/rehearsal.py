@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import config as config_mod
@@ -20,12 +19,13 @@ from .gitrepo import GitFailed, run_git
 from .pipeline import Options, Result, ship, with_target
 from .progress import Reporter
 from .targets import extra_index_url, resolve
+from .values import frozen
 from .world import open_repo
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
 
-@dataclass(frozen=True)
+@frozen
 class Rehearsal:
     """Where the rehearsal ran, and what it released there."""
 

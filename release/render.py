@@ -8,15 +8,15 @@ writes a file.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
-from dataclasses import dataclass
 from importlib import resources
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from . import values
 from .errors import UsageError
 from .triggers import DEFAULT_TRIGGER, TRIGGERS
+from .values import frozen
 
 PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 """The Python versions the generated CI picks from (the oldest and newest requires-python allows)."""
@@ -56,7 +56,7 @@ def releasekit_requirement(version: str | None = None) -> str:
     return releasekit_install_args(version or releasekit_version(), environ={})[0]
 
 
-@dataclass(frozen=True)
+@frozen
 class Project:
     """What ``release init`` reads from the repository before writing anything."""
 
@@ -256,7 +256,7 @@ def files_for(
         project = Project("project", "main", "main", PYTHONS, lint=False)
     nox_text = noxfile(existing_noxfile, trigger=trigger, lint=project.lint)
     lint = "lint" in _session_names(ast.parse(nox_text))[0]
-    shown = dataclasses.replace(project, lint=lint)
+    shown = values.replace(project, lint=lint)
     return {
         "noxfile.py": nox_text,
         "tasks.py": _template("tasks.py.tmpl"),

@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
 
 from .errors import StepError, Transient, UsageError
+from .values import frozen
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@frozen
 class Backoff:
     """Wait ``delay``, then ``delay * factor`` ... capped at ``max_delay``, for at most ``timeout``."""
 

@@ -9,7 +9,6 @@ comes from ``render``; what existing workflows do, from ``workflows``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
@@ -35,6 +34,7 @@ from .render import (
     supported_pythons,
 )
 from .triggers import DEFAULT_TRIGGER, TRIGGERS
+from .values import frozen
 from .version import next_version
 from .workflows import PUBLISHES, job_names, publishing_workflows, workflow_triggers
 
@@ -105,7 +105,7 @@ def read_project(root: Path, trigger: str) -> Project:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Action:
     """One file of the plan: create, update (sessions added), overwrite, keep, leave or delete."""
 
@@ -130,7 +130,7 @@ class Action:
         return f"{line} ({self.note})" if self.note else line
 
 
-@dataclass(frozen=True)
+@frozen
 class InitPlan:
     """Everything ``release init`` will write, decided before anything is touched."""
 

@@ -9,7 +9,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -17,9 +16,10 @@ import requests
 from .errors import StepError, UsageError
 from .secrets import child_env
 from .targets import LOCAL_HOST
+from .values import field, frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Server:
     """A running index: where to upload, where to install from, where its files are."""
 

@@ -8,7 +8,6 @@ meets a setting it cannot use (``RELEASE_RETRY_TIMEOUT=abc`` after the bump, say
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 
@@ -19,6 +18,7 @@ from .output import Output as Output  # re-exported: callers know them here
 from .output import output as output
 from .retry import Backoff
 from .targets import Target
+from .values import field, frozen
 
 INSTALLERS = ("uv", "pip")
 
@@ -42,7 +42,7 @@ ENVIRONMENT = {
 """Every environment variable releasekit reads, and its valid values (the README lists them)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Settings:
     """One run's settings, every one parsed and checked."""
 

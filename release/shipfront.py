@@ -9,11 +9,11 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import config, report
+from .values import frozen
 
 if TYPE_CHECKING:
     from . import pipeline
@@ -57,7 +57,7 @@ def options(
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Shipped:
     """What a ship run came to: ``line`` says it; ``released`` whether a release happened."""
 

@@ -10,7 +10,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 from . import git
 from .config import Config
 from .errors import SourceError
+from .values import frozen
 
 _ASSIGN = r"^[ \t]*(?P<name>{names})[ \t]*(?::[^=\n]*)?=[ \t]*(?P<q>['\"])(?P<v>[^'\"\n]*)(?P=q)"
 _PY_NAMES = "__version__|VERSION"
@@ -29,7 +29,7 @@ _SCM_REQUIRES = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Source:
     """One place a version is written: ``path`` holds ``raw`` at ``start``."""
 
@@ -53,7 +53,7 @@ class Source:
         return f"{rel}:{self.line}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Discovery:
     """What the project's version comes from: files, or the VCS (``vcs`` names the plugin)."""
 

@@ -17,7 +17,6 @@ build, check: nothing leaves the machine) and ``public_steps`` (push, upload, ve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +27,7 @@ from .model import Options, Release
 from .progress import Reporter
 from .record import Record
 from .settings import Settings
+from .values import field, frozen, mutable
 
 
 class Failure(Enum):
@@ -38,7 +38,7 @@ class Failure(Enum):
     NOTHING = "nothing to undo"
 
 
-@dataclass
+@mutable
 class Context:
     """What the steps of one run share: the settings, the reporter, and what was done so far."""
 
@@ -105,7 +105,7 @@ class Step(Protocol):
     def run(self, ctx: Context) -> None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Nothing:
     """Nothing to do, and why."""
 
@@ -123,7 +123,7 @@ class Nothing:
         """Nothing."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Skip:
     """A step already done (or not asked for): shown in the plan, reported as skipped."""
 
@@ -147,7 +147,7 @@ class Skip:
         ctx.reporter.skip(self.name, self.reason)
 
 
-@dataclass(frozen=True)
+@frozen
 class Hook:
     """The commands of one ``[tool.release.hooks]`` stage."""
 
@@ -184,7 +184,7 @@ class Hook:
             ctx.save(ctx.record().but(after_release=True))
 
 
-@dataclass(frozen=True)
+@frozen
 class AfterReleaseOnly:
     """Everything but the after-release hook is done: run the hook, and nothing else."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .config import Config
 from .errors import UsageError
+from .values import frozen
 
 LOCAL_HOST = "127.0.0.1"
 LOCAL_PORT = 8765
@@ -21,7 +21,7 @@ NAMED = {
 CHOICES = "local, testpypi, pypi, or an upload URL such as http://127.0.0.1:8080/"
 
 
-@dataclass(frozen=True)
+@frozen
 class Target:
     """An upload endpoint and the simple index that serves what was uploaded there."""
 

@@ -17,11 +17,11 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import Transient, UsageError
+from .values import field, frozen
 
 REDIRECTS = (301, 302, 303, 307, 308)
 _USER_AGENT = "releasekit (+https://pypi.org/project/releasekit/)"
@@ -62,7 +62,7 @@ FORM_FIELDS = {
 """packaging's core metadata field -> the upload form's field (the index's names: two differ)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Response:
     """What the index answered to one upload."""
 
@@ -164,7 +164,7 @@ def _digests(path: Path) -> tuple[str, str]:
     return sha.hexdigest(), blake.hexdigest()
 
 
-@dataclass(frozen=True)
+@frozen
 class Body:
     """A multipart/form-data body: text fields, then the file, streamed."""
 
@@ -251,7 +251,7 @@ def tls_context(
     return context
 
 
-@dataclass(frozen=True)
+@frozen
 class Uploader:
     """Uploads to one URL with one set of credentials (None: anonymous)."""
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,7 @@ from .installer import (
 )
 from .retry import Backoff, GaveUp, retry
 from .secrets import inherited
+from .values import frozen
 
 if TYPE_CHECKING:
     from .model import Release
@@ -142,7 +142,7 @@ class _NotListed(Exception):
     """The index does not list (all of) the release yet."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Verified:
     """What verify found: the files checked and the modules and scripts it ran."""
 
@@ -152,7 +152,7 @@ class Verified:
     installer: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Where:
     """The index verify installs from, the extra one for dependencies, how long it waits."""
 
@@ -226,7 +226,7 @@ def check_hashes(
     return sorted(listed)
 
 
-@dataclass(frozen=True)
+@frozen
 class Venv:
     """A fresh virtual environment, and how to run commands in it alone."""
 

@@ -10,17 +10,17 @@ format, requirements, last tag and whether it changed since. The decisions are i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 from . import config as config_mod
+from . import values
 from .config import Config
 from .errors import ConfigError, ReleaseError, SourceError, UsageError
+from .values import frozen
 
 if TYPE_CHECKING:
     from .gitrepo import Repo
@@ -31,7 +31,7 @@ WORKSPACE_TAG_FORMAT = "{name}-v{version}"
 """The default ``tag-format`` of a package in a workspace (a repository holds several)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Layout:
     """Where a workspace's packages are: directories relative to the root, as posix paths."""
 
@@ -41,7 +41,7 @@ class Layout:
     directories: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Package:
     """One package of a workspace as read from its files and git."""
 
@@ -63,7 +63,7 @@ class Package:
     """Commits touched the directory since ``last_tag`` (always true before the first tag)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Workspace:
     """Every package of a workspace and the root's ``[tool.release]`` workspace settings."""
 
@@ -206,7 +206,7 @@ def package_config(root: Path, directory: str, lockstep: bool, root_config: Conf
     if directory == "." and "tag-format" in table and not lockstep:
         raw = cfg.tag_format_raw
     resolved = raw.replace("{name}", cfg.name)
-    return dataclasses.replace(cfg, tag_format=resolved, tag_format_raw=raw)
+    return values.replace(cfg, tag_format=resolved, tag_format_raw=raw)
 
 
 def _package(root: Path, directory: str, cfg: Config) -> Package:
@@ -270,7 +270,7 @@ def _with_history(root: Path, packages: list[Package]) -> list[Package]:
         tag = found[0] if found else None
         nested = [d for d in others if d != p.directory and _below(d, p.directory)]
         changed = tag is None or bool(_commits_touching(repo, root, tag, p.directory, nested))
-        result.append(dataclasses.replace(p, last_tag=tag, changed=changed))
+        result.append(values.replace(p, last_tag=tag, changed=changed))
     return result
 
 

@@ -166,9 +166,7 @@ def _resolved(
 
     ``quiet``: a package with nothing to release keeps ``auto`` (status shows ``?``).
     """
-    import dataclasses
-
-    from . import unreleased, workspace
+    from . import unreleased, values, workspace
     from .errors import UsageError
 
     named = dict(parts.named)
@@ -183,7 +181,7 @@ def _resolved(
             if quiet:
                 continue
             raise UsageError(f"{name} ({p.directory}): {exc.message}", hint=exc.hint) from None
-    return dataclasses.replace(parts, named=tuple(named.items()))
+    return values.replace(parts, named=tuple(named.items()))
 
 
 def _decision(args: argparse.Namespace, ws: Workspace, root: Config, checked: Settings) -> Decision:
@@ -294,15 +292,14 @@ def _carry_out(
     say: Callable[[str], None],
 ) -> int:
     """Run the transaction (in a rehearsal for the local target) and say what it did."""
-    import dataclasses
     import shlex
     import sys
 
-    from . import report, workspace_ship
+    from . import report, values, workspace_ship
     from .progress import Reporter, use_color
 
     reporter = Reporter(color=use_color(sys.stderr, os.environ), actions=args.output.actions)
-    run = dataclasses.replace(run, echo=reporter.line)
+    run = values.replace(run, echo=reporter.line)
     rerun = "release " + " ".join(shlex.quote(a) for a in args.argv)
 
     def planned(steps: tuple[Step, ...]) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from .values import frozen
 from .workspace import Package, Workspace
 from .workspace_graph import sibling_requirements
 
@@ -23,7 +23,7 @@ Problem = tuple[str, str]
 """A refusal's message and hint."""
 
 
-@dataclass(frozen=True)
+@frozen
 class PinRewrite:
     """A requirement on a sibling rewritten to admit the sibling's new version."""
 

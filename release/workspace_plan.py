@@ -9,13 +9,13 @@ version, a sibling version that no index has).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import workspace_pins as pins
 from .errors import UsageError
+from .values import field, frozen
 from .version import next_version
 from .workspace import Workspace
 from .workspace_graph import (
@@ -28,7 +28,7 @@ from .workspace_graph import (
 from .workspace_pins import PinRewrite
 
 
-@dataclass(frozen=True)
+@frozen
 class Selection:
     """What the user chose: ``--package NAME`` (repeatable), ``--all``, ``--changed``."""
 
@@ -42,7 +42,7 @@ class Selection:
         return bool(self.names or self.all or self.changed)
 
 
-@dataclass(frozen=True)
+@frozen
 class Parts:
     """``--part PART`` for every chosen package, and ``--part NAME=PART`` for one."""
 
@@ -55,7 +55,7 @@ class Parts:
         return named.get(canonicalize_name(name), self.default)
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageRelease:
     """One package of the release: from ``current`` to ``version``, tagged ``tag``."""
 
@@ -69,7 +69,7 @@ class PackageRelease:
     """``chosen``, ``changed since core-v0.1.0``, ``requires lib``: why it is in the release."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Refusal:
     """One reason the release cannot go ahead, and what to do about it."""
 
@@ -77,7 +77,7 @@ class Refusal:
     hint: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """The releases in dependency order and the pins to rewrite, or the refusals."""
 

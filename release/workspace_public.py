@@ -8,17 +8,17 @@ record, since files already on the index with the same sha256 are skipped.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 from . import record, workspace_verify
 from .errors import StepError
 from .model import Release
 from .steps import Context, Failure, Step
 from .targets import Target
+from .values import frozen
 from .workspace_steps import WorkspaceContext
 
 
-@dataclass(frozen=True)
+@frozen
 class Upload:
     """One package's files to the target index, in dependency order."""
 
@@ -61,7 +61,7 @@ class Upload:
         ctx.reporter.finish("ok", f"{n} uploaded, {len(files) - n} already there")
 
 
-@dataclass(frozen=True)
+@frozen
 class Verify:
     """A wave of packages installed from the index alone and used (see ``workspace_verify``)."""
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from .config import Config
 from .model import Options, Release
 from .settings import Settings
 from .steps import Nothing, Skip, Step, walk
+from .values import field, frozen, mutable
 from .workspace_plan import Decision, PackageRelease
 from .workspace_public import Upload, Verify
 from .workspace_steps import Build, Bump, Check, Push, WorkspaceContext, undo
@@ -44,7 +44,7 @@ Echo = Callable[[str], None]
 Planned = Callable[[tuple[Step, ...]], None]
 
 
-@dataclass(frozen=True)
+@frozen
 class Member:
     """One package of the transaction: its release and its configuration."""
 
@@ -62,7 +62,7 @@ class Member:
         return Path(repo.git_dir) / "releasekit" / name / self.release.tag / "state.json"
 
 
-@dataclass
+@mutable
 class Shipped:
     """What the transaction did."""
 
@@ -73,7 +73,7 @@ class Shipped:
     """Nothing was left to do: every package was pushed, uploaded and verified before."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Run:
     """Everything a step needs besides the members."""
 
@@ -86,7 +86,7 @@ class Run:
     environ: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     """What the plan depends on besides the decision: read from git and the records."""
 

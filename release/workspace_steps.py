@@ -24,13 +24,13 @@ from __future__ import annotations
 import contextlib
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import bump, check, git, index, record, workspace, workspace_build
 from .errors import UsageError
 from .steps import Context, Failure, Step
+from .values import field, frozen, mutable
 from .workspace_plan import Decision, commit_message
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .workspace_ship import Member, Run
 
 
-@dataclass
+@mutable
 class WorkspaceContext(Context):
     """What the steps of one workspace run share (``Context``'s fields describe the whole)."""
 
@@ -84,7 +84,7 @@ def undo(ctx: Context) -> None:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Bump:
     """Every version source, changelog and sibling pin rewritten; one commit; every tag."""
 
@@ -146,7 +146,7 @@ class Bump:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Build:
     """One package's sdist and wheel from a clean checkout of its tag (or an earlier run's)."""
 
@@ -238,7 +238,7 @@ def build_one(run: Run, repo: Repo, m: Member, shared: str | None) -> list[Path]
     return paths
 
 
-@dataclass(frozen=True)
+@frozen
 class Check:
     """``twine check --strict`` of one package's files, and their name and version."""
 
@@ -271,7 +271,7 @@ class Check:
         ctx.reporter.finish("ok", f"{len(files)} file(s) are {m.name} {m.release.version}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Push:
     """The release commit and every tag in one atomic push, unless the remote has them."""
 

@@ -25,7 +25,6 @@ import json
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -39,6 +38,7 @@ from . import verify as single
 from .errors import StepError
 from .model import Release
 from .secrets import inherited
+from .values import frozen
 
 Echo = Callable[[str], None]
 T = TypeVar("T")
@@ -77,7 +77,7 @@ _SCRIPT = _HIDE + (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Dist:
     """One installed distribution, as the environment's metadata has it."""
 

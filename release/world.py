@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -27,6 +26,7 @@ from .record import Record
 from .settings import Settings
 from .targets import Target
 from .unreleased import resolve as resolve_part
+from .values import field, frozen, replace
 from .version import check_publishable, greatest_tag, next_version
 
 HEAD, BELOW, ABOVE = "head", "below", "above"
@@ -35,7 +35,7 @@ HEAD, BELOW, ABOVE = "head", "below", "above"
 commit the release was made from)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class World:
     """What ``read`` found; nothing was changed to get it. The defaults are a clean checkout."""
 
@@ -94,7 +94,7 @@ class World:
         return Release(self.name, self.version, self.tag)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Identity:
     """Which release this is: the next one, or one in progress."""
 
@@ -124,7 +124,7 @@ def _locate(
     return found
 
 
-@dataclass(frozen=True)
+@frozen
 class _Remote:
     """What the remote has, read with ``git ls-remote``."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from release.progress import Reporter
 from release.record import Record
 from release.steps import Context, Failure, Step
 from release.targets import Target
+from release.values import replace
 from release.world import ABOVE, BELOW, HEAD, World
 
 HEAD_SHA = "a" * 40
