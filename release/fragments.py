@@ -8,9 +8,7 @@ run as a command in the project with upload credentials scrubbed from its enviro
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -177,6 +175,8 @@ def problem(setup: Setup | None) -> UsageError | None:
             hint=f'add [tool.towncrier] with directory = "{where}" and filename = "CHANGELOG.md" '
             "to pyproject.toml",
         )
+    import importlib.util
+
     if importlib.util.find_spec("towncrier") is None:
         return UsageError(
             "the project is configured for towncrier, which is not installed",
@@ -223,6 +223,8 @@ def build(setup: Setup, version: str, date: str, environ: Mapping[str, str] | No
     """Run ``towncrier build --yes`` in ``environ`` without secrets: the section, no fragments."""
     argv = [sys.executable, "-m", "towncrier", "build", "--yes", "--version", version]
     argv += ["--date", date]
+    import subprocess  # only when towncrier runs: bump --dry-run starts no process
+
     try:
         proc = subprocess.run(
             argv,

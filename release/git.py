@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import gitrepo
 from .errors import GitError, UsageError
 from .gitrepo import GitFailed, Repo, open_repo
 from .gitrepo import wrapped as _wrapped
@@ -24,7 +25,13 @@ __all__ = ["Repo", "open_repo"]
 
 
 def find_root(path: Path) -> Path | None:
-    """The work tree's top directory of the repository that holds ``path``, or None."""
+    """The work tree's top directory of the repository that holds ``path``, or None.
+
+    Found without a git where git would look only for the nearest ``.git`` (no ``GIT_DIR``
+    or the like): ``bump --dry-run`` then starts no process at all.
+    """
+    if not gitrepo.discovery_moved():
+        return gitrepo.nearest_top(path)
     try:
         return open_repo(path).top  # found once per directory, as every other caller
     except UsageError:

@@ -8,15 +8,18 @@ import, and ``status`` and ``bump --dry-run`` only read. Callers never see a raw
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import GitError, UsageError
 from .secrets import scrubbed_env
 from .values import frozen
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 class GitFailed(Exception):
@@ -30,6 +33,8 @@ class GitFailed(Exception):
 
 def run_git(cwd: Path | str, *args: str, raw: bool = False) -> str | bytes:
     """``git ARGS`` in ``cwd`` without secrets in its environment; stdout, one newline off."""
+    import subprocess  # with threading, selectors and locale: only once a git runs
+
     proc = subprocess.run(
         ["git", *args],
         cwd=cwd,
@@ -107,6 +112,8 @@ class Repo:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``git ARGS`` in this repository, whatever its exit status; output as text."""
+        import subprocess
+
         return subprocess.run(
             ["git", *args],
             cwd=self.cwd,
@@ -195,6 +202,33 @@ def find(path: Path) -> Repo | None:
         return None
     top = Path(lines[3]) if len(lines) > 3 and lines[0] != "true" else None
     return Repo(top, Path(lines[1]), (start / lines[2]).resolve())
+
+
+_MOVES_DISCOVERY = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR")
+"""Variables that change where git looks for the repository: then only git can say."""
+
+
+def discovery_moved() -> bool:
+    """Whether git's environment moves its search for the repository (``GIT_DIR`` and the like)."""
+    return any(name in os.environ for name in _MOVES_DISCOVERY)
+
+
+def nearest_top(path: Path) -> Path | None:
+    """The nearest directory at or above ``path`` with a repository in its ``.git``, or None.
+
+    This is where git's own search stops, unless ``discovery_moved()``; no git runs.
+    """
+    start = path.resolve()
+    for directory in (start, *start.parents):
+        dot_git = directory / ".git"
+        if (dot_git / "HEAD").is_file():
+            return directory
+        try:
+            if dot_git.is_file() and dot_git.read_bytes().startswith(b"gitdir:"):
+                return directory  # a linked work tree or a submodule
+        except OSError:
+            pass
+    return None
 
 
 _FOUND: dict[Path, Repo] = {}

@@ -82,6 +82,63 @@ def test_a_repository_made_inside_a_known_one_is_found(tmp_path: Path) -> None:
     assert release_git.open_repo(inner).top == inner.resolve()
 
 
+def _shapes_of_repositories(tmp_path: Path) -> dict[str, Path]:
+    """Directories in every place git's search can end: each named by where it stands."""
+    outer = git_repo_of("pub-hatch-cli", tmp_path)
+    (outer / "docs" / "deep").mkdir(parents=True)
+    (outer / "nested").mkdir()
+    git(outer / "nested", "init", "-q", "-b", "main")
+    git(outer / "nested", "commit", "-q", "--allow-empty", "-m", "nested")
+    (outer / "not-a-repo" / ".git").mkdir(parents=True)  # an empty .git: git looks further up
+    git(outer, "worktree", "add", "-q", str(tmp_path / "linked"), "-b", "linked")
+    git(
+        outer,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(outer / "nested"),
+        "sub",
+    )
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    link = tmp_path / "via-link"
+    link.symlink_to(outer / "docs")
+    return {
+        "top": outer, "subdirectory": outer / "docs" / "deep", "nested": outer / "nested",
+        "empty .git": outer / "not-a-repo", "linked work tree": tmp_path / "linked",
+        "submodule": outer / "sub", "no repository": alone, "through a link": link,
+    }  # fmt: skip
+
+
+def test_the_work_tree_is_found_without_git_where_git_finds_it(tmp_path: Path) -> None:
+    shapes = _shapes_of_repositories(tmp_path)
+    for shape, directory in shapes.items():
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=directory,
+            env={**cli_env(), "GIT_CEILING_DIRECTORIES": str(tmp_path)},
+            capture_output=True,
+            text=True,
+        )
+        by_git = Path(done.stdout.strip()) if done.returncode == 0 else None
+        assert release_git.find_root(directory) == by_git, shape
+    assert release_git.find_root(shapes["no repository"]) is None
+    assert release_git.find_root(shapes["subdirectory"]) == shapes["top"].resolve()
+
+
+def test_where_gits_environment_moves_the_search_git_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outer = git_repo_of("pub-hatch-cli", tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GIT_DIR", str(outer / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(outer))
+    assert release_git.find_root(elsewhere) == outer.resolve()  # no .git above it: git knows
+
+
 def test_a_rejected_push_names_the_ref_and_gits_reason(tmp_path: Path) -> None:
     work = git_repo_of("pub-hatch-cli", tmp_path)
     bare = tmp_path / "remote.git"
@@ -118,11 +175,12 @@ def test_a_value_that_is_also_a_command_name_does_not_confuse_the_parser(
 
 LAZY = (
     "release.stepcommands", "release.settings", "release.retry", "release.publish",
-    "release.auto", "shutil", "dataclasses", "inspect",
+    "release.auto", "shutil", "dataclasses", "inspect", "subprocess",
 )  # fmt: skip
 """What ``bump --dry-run`` leaves unloaded besides HEAVY: other commands' modules; shutil
-(argparse would load it, and bz2 and lzma with it, only to ask the terminal's width); and
-dataclasses, with the inspect it imports (``release.values`` makes the value classes)."""
+(argparse would load it, and bz2 and lzma with it, only to ask the terminal's width);
+dataclasses, with the inspect it imports (``release.values`` makes the value classes); and
+subprocess: the dry run starts no git, it finds the work tree by its ``.git``."""
 
 
 def test_bump_dry_run_loads_only_its_own_modules(tmp_path: Path) -> None:
