@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from .dists import normalize
 from .workspace import Package
 
 Graph = Mapping[str, tuple[str, ...]]
@@ -30,7 +30,7 @@ def sibling_requirements(package: Package, names: Iterable[str]) -> list[tuple[s
             req = Requirement(raw)
         except InvalidRequirement:
             continue  # the build refuses it with the backend's own words
-        name = canonicalize_name(req.name)
+        name = normalize(req.name)
         if name in siblings and name != package.name:
             found.append((raw, req))
     return found
@@ -40,9 +40,7 @@ def graph(packages: Sequence[Package]) -> dict[str, tuple[str, ...]]:
     """Each package -> the siblings it requires (from ``[project] dependencies``)."""
     names = [p.name for p in packages]
     return {
-        p.name: tuple(
-            dict.fromkeys(canonicalize_name(r.name) for _, r in sibling_requirements(p, names))
-        )
+        p.name: tuple(dict.fromkeys(normalize(r.name) for _, r in sibling_requirements(p, names)))
         for p in packages
     }
 

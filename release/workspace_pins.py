@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import Specifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from .dists import normalize
 from .values import frozen
 from .workspace import Package, Workspace
 from .workspace_graph import sibling_requirements
@@ -45,7 +45,7 @@ def check(
     rewrites, refusals = [], []
     for p in workspace.packages:
         for raw, req in sibling_requirements(p, names):
-            sibling = canonicalize_name(req.name)
+            sibling = normalize(req.name)
             if sibling in targets:
                 new = targets[sibling]
                 if req.specifier.contains(new, prereleases=True):

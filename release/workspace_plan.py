@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import workspace_pins as pins
+from .dists import normalize
 from .errors import UsageError
 from .values import field, frozen
 from .version import next_version
@@ -51,8 +51,8 @@ class Parts:
 
     def of(self, name: str) -> str:
         """The part (or explicit version) of package ``name``."""
-        named: dict[str, str] = {canonicalize_name(n): p for n, p in self.named}
-        return named.get(canonicalize_name(name), self.default)
+        named: dict[str, str] = {normalize(n): p for n, p in self.named}
+        return named.get(normalize(name), self.default)
 
 
 @frozen
@@ -126,7 +126,7 @@ def choose(workspace: Workspace, selection: Selection) -> tuple[dict[str, str], 
     if every and (not selection.changed or any(p.changed for p in workspace.packages)):
         chosen = dict.fromkeys(names, "chosen")
     for name in selection.names:
-        chosen.setdefault(canonicalize_name(name), "chosen")
+        chosen.setdefault(normalize(name), "chosen")
     if selection.changed and not workspace.lockstep:
         changed = [p for p in workspace.packages if p.changed]
         for p in changed:
@@ -229,11 +229,11 @@ def _part_refusals(workspace: Workspace, parts: Parts, chosen: Mapping[str, str]
                     f"packages: {workspace.listing()}",
                 )
             )
-        elif canonicalize_name(name) not in chosen:
+        elif normalize(name) not in chosen:
             refusals.append(
                 Refusal(
-                    f"--part {name}=...: {canonicalize_name(name)} is not in this release",
-                    f"add --package {canonicalize_name(name)}, or leave out its --part",
+                    f"--part {name}=...: {normalize(name)} is not in this release",
+                    f"add --package {normalize(name)}, or leave out its --part",
                 )
             )
     return refusals

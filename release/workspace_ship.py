@@ -23,11 +23,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from . import git, record, runner, workspace
 from . import workspace_preflight as preflight
 from .config import Config
+from .dists import normalize
 from .model import Options, Release
 from .settings import Settings
 from .steps import Nothing, Skip, Step, walk
@@ -58,7 +57,7 @@ class Member:
 
     def state_file(self, repo: Repo) -> Path:
         """Where this package's resume record is kept (the single-package layout)."""
-        name = canonicalize_name(self.name)
+        name = normalize(self.name)
         return Path(repo.git_dir) / "releasekit" / name / self.release.tag / "state.json"
 
 

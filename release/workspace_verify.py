@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from . import index, tools
 from . import installer as installing
 from . import verify as single
+from .dists import normalize
 from .errors import StepError
 from .model import Release
 from .secrets import inherited
@@ -249,14 +249,14 @@ def _present(venv: Path) -> set[str]:
     """The distributions a fresh environment starts with: none from uv, or where the host's
     pip installs; pip (and setuptools) where the venv module's ensurepip made it."""
     found = venv.glob("lib/python*/site-packages/*.dist-info")
-    return {canonicalize_name(p.name.split("-")[0]) for p in found}
+    return {normalize(p.name.split("-")[0]) for p in found}
 
 
 def _inspect(venv: single.Venv) -> dict[str, Dist]:
     """Every distribution installed in the environment, by normalised name."""
     out = venv.run("reading the installed metadata", [str(venv.python), "-I", "-c", _INSPECT])
     return {
-        canonicalize_name(d["name"]): Dist(
+        normalize(d["name"]): Dist(
             d["name"], d["version"], tuple(d["files"]), tuple(d["scripts"]), tuple(d["requires"])
         )
         for d in json.loads(out)
@@ -264,7 +264,7 @@ def _inspect(venv: single.Venv) -> dict[str, Dist]:
 
 
 def _runtime(dists: Mapping[str, Dist], name: str) -> list[str]:
-    dist = dists.get(canonicalize_name(name))
+    dist = dists.get(normalize(name))
     return single.runtime_requirements(list(dist.requires)) if dist else []
 
 
@@ -281,7 +281,7 @@ def _no_clash(dists: Mapping[str, Dist]) -> None:
 
 def closure(dists: Mapping[str, Dist], name: str) -> set[str]:
     """``name`` and every installed distribution it requires, through extras too (pure)."""
-    todo: list[tuple[str, frozenset[str]]] = [(canonicalize_name(name), frozenset())]
+    todo: list[tuple[str, frozenset[str]]] = [(normalize(name), frozenset())]
     seen: set[tuple[str, frozenset[str]]] = set()
     while todo:
         item = todo.pop()
@@ -295,7 +295,7 @@ def closure(dists: Mapping[str, Dist], name: str) -> set[str]:
                 continue
             extras = {"", *item[1]}
             if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in extras):
-                todo.append((canonicalize_name(req.name), frozenset(req.extras)))
+                todo.append((normalize(req.name), frozenset(req.extras)))
     return {n for n, _ in seen}
 
 
@@ -318,7 +318,7 @@ def _check(
     echo: Echo,
 ) -> None:
     """The release's version, its imports and its console scripts, with the others hidden."""
-    dist = dists.get(canonicalize_name(release.name))
+    dist = dists.get(normalize(release.name))
     if dist is None or _version(dist.version) != release.version:
         found = dist.version if dist else "nothing"
         raise StepError(f"verify: asked for {release.pin}, the environment has {found}")

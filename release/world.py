@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from . import bump, credentials, git, github, hooks, index, preflight, project
@@ -19,6 +18,7 @@ from . import changelog as changelog_mod
 from . import record as record_mod
 from . import retry as retry_mod
 from .config import Config
+from .dists import normalize
 from .errors import ReleaseError, StepError, UsageError
 from .fragments import preflight_checks as towncrier_checks
 from .model import Options, Release
@@ -387,4 +387,4 @@ def previous(world: World) -> str:
 
 def _record_path(repo: git.Repo, name: str, tag: str) -> Path:
     # keyed by project and tag: packages of one repository may be released under one tag name
-    return Path(repo.git_dir) / "releasekit" / canonicalize_name(name) / tag / record_mod.FILENAME
+    return Path(repo.git_dir) / "releasekit" / normalize(name) / tag / record_mod.FILENAME

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -158,10 +159,66 @@ def test_parse_simple_page_links_and_hashes() -> None:
         ("Pub.Hatch-1.0rc1.zip", ("pub-hatch", Version("1.0rc1"))),
         ("pub-1.0.0.exe", None),
         ("nonsense.whl", None),
+        ("demo-1.0-1build-cp311-cp311-manylinux_2_17_x86_64.whl", ("demo", Version("1.0"))),
+        ("demo-1.0-py2.py3-none-any.whl", ("demo", Version("1.0"))),
+        ("demo-1.0-build-py3-none-any.whl", None),  # a build tag starts with a digit
+        ("demo-1.0-3py-none-any.whl", None),  # the interpreter is an identifier
+        ("demo-1.0-py3..py2-none-any.whl", None),  # no empty member in a tag set
+        ("de__mo-1.0-py3-none-any.whl", None),  # the name is escaped with single underscores
+        ("-1.0.tar.gz", None),
+        ("demo-1.0.0-extra-py3-none-any-more.whl", None),
+        ("demo-one.tar.gz", None),
     ],
 )
 def test_artifact_id(filename, expected) -> None:
     assert artifact_id(filename) == expected
+
+
+def _file_names() -> list[str]:
+    """Wheel and sdist names from every mix of good and bad parts."""
+    names = ["demo", "Pub.Hatch", "a_b", "x__y", "", "é", "a+b"]
+    versions = ["1.0", "2!1.0.post1", "one", ""]
+    builds = [[], ["1build"], ["build"], [""]]
+    tags = [
+        "py3-none-any",
+        "py2.py3-none-any",
+        "3py-none-any",
+        "py3..py2-none-any",
+        "cp311-cp311-manylinux_2_17_x86_64",
+        "py3-none",
+        "py3-none-any-x",
+        "py3--any",
+    ]
+    wheels = [
+        "-".join([n, v, *b, t]) + ".whl"
+        for n, v, b, t in itertools.product(names, versions, builds, tags)
+    ]
+    sdists = [f"{n}-{v}{e}" for n, v, e in itertools.product(names, versions, [".tar.gz", ".zip"])]
+    return wheels + sdists + ["demo.tar.gz", "demo.whl"]  # fmt: skip
+
+
+def test_artifact_id_reads_file_names_as_packaging_does() -> None:
+    # dists parses names without packaging.utils (which loads packaging.tags); same answers
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    differ = []
+    for filename in _file_names():
+        try:
+            if filename.endswith(".whl"):
+                name, version, _, _ = parse_wheel_filename(filename)
+            else:
+                name, version = parse_sdist_filename(filename)
+            expected: tuple[str, Version] | None = (str(name), version)
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            expected = None
+        if artifact_id(filename) != expected:
+            differ.append((filename, artifact_id(filename), expected))
+    assert differ == []
 
 
 def test_files_of_picks_one_release() -> None:
