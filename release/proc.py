@@ -38,6 +38,44 @@ def end_group(proc: subprocess.Popen[str]) -> None:
     proc.wait()
 
 
+def start(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path | str | None = None,
+    merge: bool = False,
+) -> subprocess.Popen[str]:
+    """Start ``cmd`` in a new session, its output captured as text (``merge``: stderr too)."""
+    return subprocess.Popen(
+        list(cmd),
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge else subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+
+
+def finish(
+    proc: subprocess.Popen[str], timeout: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Wait for a started ``proc``; on any way out but its normal exit, end its group first."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:
+        end_group(proc)
+        proc.communicate()
+        raise
+    finally:
+        # a grandchild that outlived a finished leader (a daemonised helper) goes too
+        if proc.returncode is not None:
+            _signal_group(proc.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
+
+
 def run(
     cmd: Sequence[str],
     *,
@@ -52,28 +90,15 @@ def run(
     ``subprocess.TimeoutExpired`` propagates; on any way out but a normal exit of the
     child, its whole process group is ended first.
     """
-    proc = subprocess.Popen(
-        list(cmd),
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge else subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except BaseException:
-        end_group(proc)
-        proc.communicate()
-        raise
-    finally:
-        # a grandchild that outlived a finished leader (a daemonised helper) goes too
-        if proc.returncode is not None:
-            _signal_group(proc.pid, signal.SIGKILL)
-    return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err or "")
+    return finish(start(cmd, env=env, cwd=cwd, merge=merge), timeout)
+
+
+def ended(procs: Sequence[subprocess.Popen[str]]) -> None:
+    """End the group of each of ``procs`` still running (after a failure of another)."""
+    for proc in procs:
+        if proc.returncode is None:
+            end_group(proc)
+            proc.communicate()
 
 
 def tail(text: str, lines: int = 20) -> str:

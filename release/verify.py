@@ -101,12 +101,33 @@ def _run(
     what: str, cmd: list[str], env: Mapping[str, str], cwd: Path, timeout: float = STEP_TIMEOUT
 ) -> str:
     """Run one verify step; a failure is a StepError carrying the step's output."""
+    return _together([(what, cmd, timeout)], env, cwd)[0]
+
+
+def _together(
+    steps: Sequence[tuple[str, list[str], float]], env: Mapping[str, str], cwd: Path
+) -> list[str]:
+    """Run verify steps at the same time; the first failure in order is the one raised."""
+    started: list[subprocess.Popen[str]] = []
     try:
-        done = proc.run(cmd, env=env, cwd=cwd, timeout=timeout)
+        for what, cmd, _ in steps:
+            try:
+                started.append(proc.start(cmd, env=env, cwd=cwd))
+            except OSError as exc:
+                raise StepError(f"verify: {what} could not start: {exc}") from None
+        return [
+            _finished(p, what, timeout)
+            for p, (what, _, timeout) in zip(started, steps, strict=True)
+        ]
+    finally:
+        proc.ended(started)
+
+
+def _finished(child: subprocess.Popen[str], what: str, timeout: float) -> str:
+    try:
+        done = proc.finish(child, timeout)
     except subprocess.TimeoutExpired:
         raise StepError(f"verify: {what} did not finish within {timeout:g}s") from None
-    except OSError as exc:
-        raise StepError(f"verify: {what} could not start: {exc}") from None
     if done.returncode != 0:
         raise StepError(
             f"verify: {what} failed (exit status {done.returncode}):\n"
@@ -240,6 +261,10 @@ class Venv:
         """Run one command of the check in the venv's isolated environment."""
         return _run(what, cmd, self.env, self.work, timeout)
 
+    def run_together(self, steps: Sequence[tuple[str, list[str], float]]) -> list[str]:
+        """Run commands of the check at the same time (what, command, timeout each)."""
+        return _together(steps, self.env, self.work)
+
 
 def fresh_venv(installer: Installer, tmp: Path, environ: Mapping[str, str]) -> Venv:
     """A fresh virtual environment in ``tmp``, the installers' temporary files in there too."""
@@ -312,17 +337,26 @@ def _install(
     return info
 
 
+USE_AT_ONCE = 4
+"""How many of the import checks and console scripts run at the same time."""
+
+
 def _use(venv: Venv, info: Mapping[str, Any], echo: Echo) -> tuple[list[str], list[str]]:
-    """Import every top-level module and run every console script with ``--help``."""
+    """Import every top-level module and run every console script with ``--help``.
+
+    They run a few at a time, each in a process of its own; the first failure in this
+    order is the one reported, as if they had run one after another.
+    """
     modules, scripts = top_level_modules(list(info["files"])), list(info["scripts"])
-    for module in modules:
-        venv.run(f"import {module}", [str(venv.python), "-I", "-c", _IMPORT, module])
-        echo(f"  import {module}: ok")
-    for script in scripts:
-        venv.run(
-            f"{script} --help", [str(venv_script(venv.path, script)), "--help"], SCRIPT_TIMEOUT
-        )
-        echo(f"  {script} --help: ok")
-    if not modules and not scripts:
+    checks = [
+        (f"import {m}", [str(venv.python), "-I", "-c", _IMPORT, m], STEP_TIMEOUT) for m in modules
+    ] + [
+        (f"{s} --help", [str(venv_script(venv.path, s)), "--help"], SCRIPT_TIMEOUT) for s in scripts
+    ]
+    for at in range(0, len(checks), USE_AT_ONCE):
+        venv.run_together(checks[at : at + USE_AT_ONCE])
+    for what, _, _ in checks:
+        echo(f"  {what}: ok")
+    if not checks:
         echo("  nothing to import or run: the distribution has no modules or console scripts")
     return modules, scripts

@@ -664,3 +664,54 @@ def test_allow_untracked_must_be_a_boolean(
     code, _, err = run_main(capsys, "--project", str(work), "ship", "--dry-run")
     assert code == 2
     assert errors_of(err) == [f"error: {message}"]
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def test_verify_runs_its_checks_at_once_and_reports_the_first_failure_in_order(
+    tmp_path: Path,
+) -> None:
+    from release.errors import StepError
+    from release.verify import _together
+
+    # each waits for the other's file: they finish only if both run at the same time
+    meet = "import pathlib, sys, time\n" \
+        "pathlib.Path(sys.argv[1]).touch()\n" \
+        "deadline = time.monotonic() + 20\n" \
+        "while not pathlib.Path(sys.argv[2]).exists():\n" \
+        "    assert time.monotonic() < deadline, 'ran alone'\n" \
+        "    time.sleep(0.01)\n" \
+        "print('met')"  # fmt: skip
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    steps = [("a", [*_python(meet), a, b], 30.0), ("b", [*_python(meet), b, a], 30.0)]
+    assert _together(steps, cli_env(), tmp_path) == ["met\n", "met\n"]
+    # the second fails at once, the first a moment later: the first is the one reported
+    late = "import time, sys; time.sleep(0.5); sys.exit('late failure')"
+    steps = [("late", _python(late), 30.0), ("early", _python("raise SystemExit(3)"), 30.0)]
+    with pytest.raises(StepError) as caught:
+        _together(steps, cli_env(), tmp_path)
+    assert caught.value.message.startswith("verify: late failed (exit status 1):")
+    assert "late failure" in caught.value.message
+
+
+def test_a_failed_check_ends_the_checks_still_running(tmp_path: Path) -> None:
+    from release.errors import StepError
+    from release.verify import _together
+
+    pid_file = tmp_path / "pid"
+    sleeper = f"import os, time, pathlib; pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid())); time.sleep(120)"
+    wait = (
+        "import pathlib, sys, time\n"
+        "deadline = time.monotonic() + 20\n"
+        f"while not pathlib.Path({str(pid_file)!r}).exists() and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "sys.exit(2)"
+    )
+    steps = [("fails", _python(wait), 60.0), ("sleeps", _python(sleeper), 60.0)]
+    with pytest.raises(StepError, match=r"verify: fails failed \(exit status 2\)"):
+        _together(steps, cli_env(), tmp_path)
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # ended and reaped, not left running
