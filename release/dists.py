@@ -1,8 +1,10 @@
 """Distribution file names: which project and version an sdist or wheel name declares (pure).
 
-The rules are ``packaging.utils``' (its ``parse_wheel_filename`` and ``parse_sdist_filename``),
-read here without it: ``packaging.utils`` imports ``packaging.tags``, and with it logging,
-platform and sysconfig, about 55 ms on every command that names a file.
+The rules are ``packaging.utils``' (its ``parse_wheel_filename`` and ``parse_sdist_filename``,
+as of packaging 26.3), read here without it: ``packaging.utils`` imports ``packaging.tags``,
+and with it logging, platform and sysconfig, about 55 ms. ``build``, ``status`` and the
+``verify`` of a release without dependencies no longer load them (``publish`` still does,
+through ``packaging.metadata``, which validates what it uploads).
 """
 
 from __future__ import annotations

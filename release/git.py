@@ -6,6 +6,7 @@ are in ``gitrepo``; this module is what releasekit asks of git.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -27,11 +28,11 @@ __all__ = ["Repo", "open_repo"]
 def find_root(path: Path) -> Path | None:
     """The work tree's top directory of the repository that holds ``path``, or None.
 
-    Found without a git where git would look only for the nearest ``.git`` (no ``GIT_DIR``
-    or the like): ``bump --dry-run`` then starts no process at all.
+    Found without a git in the plain case (``gitrepo.plain_top``): ``bump --dry-run`` then
+    starts no process at all. Any other case is git's to answer.
     """
-    if not gitrepo.discovery_moved():
-        return gitrepo.nearest_top(path)
+    with contextlib.suppress(gitrepo.AskGit):
+        return gitrepo.plain_top(path)
     try:
         return open_repo(path).top  # found once per directory, as every other caller
     except UsageError:

@@ -8,6 +8,7 @@ import, and ``status`` and ``bump --dry-run`` only read. Callers never see a raw
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -204,30 +205,50 @@ def find(path: Path) -> Repo | None:
     return Repo(top, Path(lines[1]), (start / lines[2]).resolve())
 
 
-_MOVES_DISCOVERY = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR")
-"""Variables that change where git looks for the repository: then only git can say."""
+_MOVES_DISCOVERY = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
+)  # fmt: skip
+"""Variables that change where git looks for the repository, or what it makes of it."""
+
+_WORK_TREE_SETTING = re.compile(rb"^\s*(worktree|bare\s*=\s*true)", re.MULTILINE | re.IGNORECASE)
 
 
-def discovery_moved() -> bool:
-    """Whether git's environment moves its search for the repository (``GIT_DIR`` and the like)."""
-    return any(name in os.environ for name in _MOVES_DISCOVERY)
+class AskGit(LookupError):
+    """Only git can say where the work tree is: ``plain_top`` found a case it does not read."""
 
 
-def nearest_top(path: Path) -> Path | None:
-    """The nearest directory at or above ``path`` with a repository in its ``.git``, or None.
+def _is_git_dir(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
-    This is where git's own search stops, unless ``discovery_moved()``; no git runs.
+
+def plain_top(path: Path) -> Path | None:
+    """The work tree's top above ``path`` as git finds it, or None; no git runs.
+
+    Only the plain case is read: the nearest ``.git`` directory that is a repository, owned
+    by us, on the same file system, whose configuration moves no work tree. Anything else
+    (a ``.git`` file of a linked work tree or submodule, a bare repository, another owner,
+    a mount point, ``core.worktree``, ``GIT_DIR`` and the like) raises ``AskGit``.
     """
+    if any(name in os.environ for name in _MOVES_DISCOVERY):
+        raise AskGit(path)
     start = path.resolve()
+    device = start.stat().st_dev if start.exists() else None
     for directory in (start, *start.parents):
+        if not directory.exists():
+            continue
+        if directory.stat().st_dev != device or _is_git_dir(directory):
+            raise AskGit(directory)  # another file system, or inside a git directory
         dot_git = directory / ".git"
-        if (dot_git / "HEAD").is_file():
+        if dot_git.is_dir() and _is_git_dir(dot_git):
+            if {directory.stat().st_uid, dot_git.stat().st_uid} != {os.geteuid()}:
+                raise AskGit(directory)  # safe.directory decides
+            config = dot_git / "config"
+            if config.is_file() and _WORK_TREE_SETTING.search(config.read_bytes()):
+                raise AskGit(directory)
             return directory
-        try:
-            if dot_git.is_file() and dot_git.read_bytes().startswith(b"gitdir:"):
-                return directory  # a linked work tree or a submodule
-        except OSError:
-            pass
+        if dot_git.exists() and not dot_git.is_dir():
+            raise AskGit(directory)  # a gitfile: git follows it
     return None
 
 

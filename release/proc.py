@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -94,11 +95,16 @@ def run(
 
 
 def ended(procs: Sequence[subprocess.Popen[str]]) -> None:
-    """End the group of each of ``procs`` still running (after a failure of another)."""
-    for proc in procs:
-        if proc.returncode is None:
-            end_group(proc)
-            proc.communicate()
+    """End the groups of those of ``procs`` still running: SIGTERM to all, SIGKILL after GRACE."""
+    running = [p for p in procs if p.returncode is None]
+    for proc in running:
+        _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE
+    for proc in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 def tail(text: str, lines: int = 20) -> str:

@@ -69,8 +69,8 @@ def _fields(cls: type) -> tuple[Field, ...]:
             table[f.name] = f
     own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (inspect is what we avoid)
     for name, annotation in own.items():
-        if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
-            continue
+        if str(annotation).split("[", 1)[0].rsplit(".", 1)[-1] == "ClassVar":
+            continue  # ClassVar, typing.ClassVar, t.ClassVar
         default = cls.__dict__.get(name, _MISSING)
         if isinstance(default, Field):
             f = default
@@ -80,6 +80,8 @@ def _fields(cls: type) -> tuple[Field, ...]:
                 setattr(cls, name, f.default)
         else:
             f = Field(default, _MISSING, True, True)
+        if type(f.default).__hash__ is None:  # a list, dict or set shared by every instance
+            raise ValueError(f"{cls.__name__}.{name}: a mutable default; use default_factory")
         f.name = name
         table[name] = f
     return tuple(table.values())

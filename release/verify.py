@@ -105,22 +105,32 @@ def _run(
 
 
 def _together(
-    steps: Sequence[tuple[str, list[str], float]], env: Mapping[str, str], cwd: Path
+    steps: Sequence[tuple[str, list[str], float]],
+    env: Mapping[str, str],
+    cwd: Path,
+    passed: Callable[[str], None] = lambda what: None,
 ) -> list[str]:
-    """Run verify steps at the same time; the first failure in order is the one raised."""
-    started: list[subprocess.Popen[str]] = []
+    """Run verify steps at the same time, then judge each in order: the first failure is raised.
+
+    ``passed(what)`` is called for each step that passed, in order, as it is judged. Steps
+    after a failed one have run too; those still running are ended.
+    """
+    started: list[subprocess.Popen[str] | OSError] = []
     try:
-        for what, cmd, _ in steps:
+        for _, cmd, _ in steps:
             try:
                 started.append(proc.start(cmd, env=env, cwd=cwd))
-            except OSError as exc:
-                raise StepError(f"verify: {what} could not start: {exc}") from None
-        return [
-            _finished(p, what, timeout)
-            for p, (what, _, timeout) in zip(started, steps, strict=True)
-        ]
+            except OSError as exc:  # said in its turn: an earlier failure comes first
+                started.append(exc)
+        outputs = []
+        for child, (what, _, timeout) in zip(started, steps, strict=True):
+            if isinstance(child, OSError):
+                raise StepError(f"verify: {what} could not start: {child}") from None
+            outputs.append(_finished(child, what, timeout))
+            passed(what)
+        return outputs
     finally:
-        proc.ended(started)
+        proc.ended([c for c in started if not isinstance(c, OSError)])
 
 
 def _finished(child: subprocess.Popen[str], what: str, timeout: float) -> str:
@@ -261,9 +271,11 @@ class Venv:
         """Run one command of the check in the venv's isolated environment."""
         return _run(what, cmd, self.env, self.work, timeout)
 
-    def run_together(self, steps: Sequence[tuple[str, list[str], float]]) -> list[str]:
+    def run_together(
+        self, steps: Sequence[tuple[str, list[str], float]], passed: Callable[[str], None]
+    ) -> list[str]:
         """Run commands of the check at the same time (what, command, timeout each)."""
-        return _together(steps, self.env, self.work)
+        return _together(steps, self.env, self.work, passed)
 
 
 def fresh_venv(installer: Installer, tmp: Path, environ: Mapping[str, str]) -> Venv:
@@ -344,8 +356,8 @@ USE_AT_ONCE = 4
 def _use(venv: Venv, info: Mapping[str, Any], echo: Echo) -> tuple[list[str], list[str]]:
     """Import every top-level module and run every console script with ``--help``.
 
-    They run a few at a time, each in a process of its own; the first failure in this
-    order is the one reported, as if they had run one after another.
+    They run a few at a time, each in a process of its own, and are judged in this order:
+    each is said to pass in turn, and the first failure is the one reported.
     """
     modules, scripts = top_level_modules(list(info["files"])), list(info["scripts"])
     checks = [
@@ -354,9 +366,7 @@ def _use(venv: Venv, info: Mapping[str, Any], echo: Echo) -> tuple[list[str], li
         (f"{s} --help", [str(venv_script(venv.path, s)), "--help"], SCRIPT_TIMEOUT) for s in scripts
     ]
     for at in range(0, len(checks), USE_AT_ONCE):
-        venv.run_together(checks[at : at + USE_AT_ONCE])
-    for what, _, _ in checks:
-        echo(f"  {what}: ok")
+        venv.run_together(checks[at : at + USE_AT_ONCE], lambda what: echo(f"  {what}: ok"))
     if not checks:
         echo("  nothing to import or run: the distribution has no modules or console scripts")
     return modules, scripts

@@ -694,6 +694,21 @@ def test_verify_runs_its_checks_at_once_and_reports_the_first_failure_in_order(
         _together(steps, cli_env(), tmp_path)
     assert caught.value.message.startswith("verify: late failed (exit status 1):")
     assert "late failure" in caught.value.message
+    # a later check that cannot start at all is said in its turn too, after the ones before
+    passed: list[str] = []
+    steps = [
+        ("fine", _python("pass"), 30.0),
+        ("broken", _python("raise SystemExit('broken import')"), 30.0),
+        ("tool --help", [str(tmp_path / "no-such-tool"), "--help"], 30.0),
+    ]
+    with pytest.raises(StepError) as caught:
+        _together(steps, cli_env(), tmp_path, passed.append)
+    assert caught.value.message.startswith("verify: broken failed (exit status 1):")
+    assert passed == ["fine"]
+    steps = [("fine", _python("pass"), 30.0), ("tool --help", steps[2][1], 30.0)]
+    with pytest.raises(StepError, match=r"^verify: tool --help could not start: "):
+        _together(steps, cli_env(), tmp_path, passed.append)
+    assert passed == ["fine", "fine"]
 
 
 def test_a_failed_check_ends_the_checks_still_running(tmp_path: Path) -> None:

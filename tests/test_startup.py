@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -90,6 +91,18 @@ def _shapes_of_repositories(tmp_path: Path) -> dict[str, Path]:
     git(outer / "nested", "init", "-q", "-b", "main")
     git(outer / "nested", "commit", "-q", "--allow-empty", "-m", "nested")
     (outer / "not-a-repo" / ".git").mkdir(parents=True)  # an empty .git: git looks further up
+    (outer / "only-head" / ".git").mkdir(parents=True)
+    (outer / "only-head" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    for name, text in (("gitfile-to-nowhere", "gitdir: /nonexistent\n"), ("not-a-gitfile", "x\n")):
+        (outer / name).mkdir()
+        (outer / name / ".git").write_text(text)
+    git(outer, "init", "-q", "--bare", str(outer / "bare.git"))
+    for name, key, value in (
+        ("own-work-tree", "core.worktree", str(outer)),
+        ("says-bare", "core.bare", "true"),
+    ):
+        git(outer, "init", "-q", str(outer / name))
+        git(outer / name, "config", key, value)
     git(outer, "worktree", "add", "-q", str(tmp_path / "linked"), "-b", "linked")
     git(
         outer,
@@ -105,11 +118,23 @@ def _shapes_of_repositories(tmp_path: Path) -> dict[str, Path]:
     alone.mkdir()
     link = tmp_path / "via-link"
     link.symlink_to(outer / "docs")
-    return {
+    shapes = {
         "top": outer, "subdirectory": outer / "docs" / "deep", "nested": outer / "nested",
-        "empty .git": outer / "not-a-repo", "linked work tree": tmp_path / "linked",
-        "submodule": outer / "sub", "no repository": alone, "through a link": link,
+        "empty .git": outer / "not-a-repo", ".git with only HEAD": outer / "only-head",
+        "gitfile to nowhere": outer / "gitfile-to-nowhere", "not a gitfile": outer / "not-a-gitfile",
+        "inside a bare repository": outer / "bare.git" / "refs",
+        "core.worktree elsewhere": outer / "own-work-tree", "core.bare": outer / "says-bare",
+        "linked work tree": tmp_path / "linked", "submodule": outer / "sub",
+        "no repository": alone, "through a link": link,
     }  # fmt: skip
+    if os.geteuid() == 0:  # a repository of another owner: git's safe.directory decides
+        owned = outer / "owned"
+        git(outer, "init", "-q", str(owned))
+        for where, _, names in os.walk(owned):
+            for name in [".", *names]:
+                os.chown(Path(where, name), 65534, 65534)
+        shapes["another owner"] = owned
+    return shapes
 
 
 def test_the_work_tree_is_found_without_git_where_git_finds_it(tmp_path: Path) -> None:

@@ -114,3 +114,25 @@ def test_values_survive_copy_and_pickle() -> None:
 def test_a_field_cannot_take_both_a_default_and_a_factory() -> None:
     with pytest.raises(ValueError, match="default or default_factory"):
         field(default=1, default_factory=list)
+
+
+def test_a_mutable_default_is_refused_as_dataclasses_refuse_it() -> None:
+    with pytest.raises(ValueError, match=r"Shared.items: a mutable default; use default_factory"):
+
+        @frozen
+        class Shared:
+            items: list[str] = []  # noqa: RUF012
+
+
+def test_class_variables_are_not_fields() -> None:
+    import typing as t
+    from typing import ClassVar
+
+    @frozen
+    class Counted:
+        kind: ClassVar[str] = "k"
+        other: t.ClassVar[int] = 0
+        value: int = 1
+
+    assert Counted.__match_args__ == ("value",)  # type: ignore[attr-defined]
+    assert Counted(2) == Counted(value=2)
