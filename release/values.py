@@ -67,7 +67,9 @@ def _fields(cls: type) -> tuple[Field, ...]:
     for base in reversed(cls.__mro__[1:]):
         for f in base.__dict__.get("__value_fields__", ()):
             table[f.name] = f
-    own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063 (inspect is what we avoid)
+    own = cls.__dict__.get("__annotations__")  # noqa: RUF063 (inspect is what we avoid)
+    if own is None:  # Python 3.14 keeps them lazy when the module lacks the __future__ import
+        own = cls.__annotations__ if "__annotate__" in cls.__dict__ else {}
     for name, annotation in own.items():
         if str(annotation).split("[", 1)[0].rsplit(".", 1)[-1] == "ClassVar":
             continue  # ClassVar, typing.ClassVar, t.ClassVar
