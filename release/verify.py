@@ -6,21 +6,24 @@ find-links: the installer runs with every ``PIP_*``/``UV_*`` variable removed, p
 global, user and site files), uv with ``--no-config``, and both with an explicit index.
 The release itself is installed with ``--no-deps --require-hashes`` against the hashes the
 index lists, so the file installed is one the index serves; its dependencies come next, from
-the index plus the configured extra index. uv's cache serves what is not under test (the new
-interpreter's probe, dependencies per index URL), never the release (``--refresh-package``).
+the index plus the configured extra index. The venv is made at the same path each run
+(``slots``), so uv's cache knows its interpreter. uv's cache may also answer for the
+release's index page and file: the hashes pin the file to one the index lists, so a copy from
+the cache is byte for byte what the index serves, and when the cached page is out of date (a
+static index's ``max-age``) the install fails and is made again with the page read afresh
+(``--refresh-package``).
 """
 
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
-from . import index, proc, tools
+from . import index, proc, slots, tools
 from .errors import StepError
 from .installed import read as read_installed
 from .installer import (
@@ -306,8 +309,8 @@ def verify(
     listed = wait_for_release(release, where, sorted(local_hashes), echo)
     echo(f"  listed: {', '.join(sorted(listed))}")
     files = check_hashes(listed, local_hashes, echo)
-    with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
-        venv = fresh_venv(installer, Path(tmp), environ)
+    with slots.place(environ) as tmp:  # the same path each run: uv knows its interpreter
+        venv = fresh_venv(installer, tmp, environ)
         hashes = [e.sha256 for e in listed.values() if e.sha256]
         info = _install(venv, release, where, hashes, Path(tmp, "requirements.txt"), echo)
         modules, scripts = _use(venv, info, echo)
@@ -321,10 +324,16 @@ def _install(
     name, version, index_url = release.name, release.version, where.index_url
     reqfile.write_text(hashed_requirement(name, version, hashes) + "\n")
     args = ["--no-deps", "--require-hashes", "-r", str(reqfile)]
-    venv.run(
-        f"installing {name}=={version} from {index_url} alone",
-        install_command(venv.installer, venv.python, args, index_url, refresh=(name,)),
-    )
+    what = f"installing {name}=={version} from {index_url} alone"
+    try:
+        venv.run(what, install_command(venv.installer, venv.python, args, index_url))
+    except StepError:
+        if venv.installer.uv is None:
+            raise
+        echo(f"  {name} {version} not installed from uv's copy of the index; reading it again")
+        venv.run(
+            what, install_command(venv.installer, venv.python, args, index_url, refresh=(name,))
+        )
     info = read_installed(venv.path, name)
     try:
         installed = Version(info["version"])

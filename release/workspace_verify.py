@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import TypeVar
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from . import index, tools
+from . import index, slots, tools
 from . import installer as installing
 from . import verify as single
 from .dists import normalize
@@ -168,8 +167,8 @@ def _together(
     """Install the wave into one environment, then check each package in it apart."""
     installer = installing.choose(environ, tools.which)
     releases = [r for r, _ in wave]
-    with tempfile.TemporaryDirectory(prefix="release-verify-") as tmp:
-        venv = single.fresh_venv(installer, Path(tmp), environ)
+    with slots.place(environ) as tmp:
+        venv = single.fresh_venv(installer, tmp, environ)
         baseline = _present(venv.path)
         lines = [
             single.hashed_requirement(

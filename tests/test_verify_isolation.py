@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from conftest import build_dist, commit_all, copy_package
+from conftest import build_dist, cli_env, commit_all, copy_package, release_cli
 
 from release.installer import (
     Installer,
@@ -92,3 +96,64 @@ def test_a_version_only_in_the_machine_config_is_not_found(
         plain = [str(uv), "pip", "install", "--python", str(python)]
     proc = run([*plain, "pub-hatch-cli==7.0.0"], hostile, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+class _CachedStaticIndex(http.server.SimpleHTTPRequestHandler):
+    """A static PEP 503 index, as a bucket behind a CDN serves one: pages cached for 10 minutes."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "public, max-age=600")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _publish_static(root: Path, dist: list[Path], version: str) -> None:
+    """Put ``dist`` on the static index in ``root`` and list every file it holds."""
+    page = root / "simple" / "pub-hatch-cli"
+    page.mkdir(parents=True, exist_ok=True)
+    for path in dist:
+        shutil.copy(path, page / path.name)
+    links = [
+        f'<a href="{p.name}#sha256={hashlib.sha256(p.read_bytes()).hexdigest()}">{p.name}</a>'
+        for p in sorted(page.iterdir())
+        if p.name != "index.html"
+    ]
+    (page / "index.html").write_text("\n".join(links) + "\n")
+
+
+def test_a_release_missing_from_uvs_cached_page_is_installed_after_reading_the_index_again(
+    tmp_path: Path,
+) -> None:
+    root = copy_package("pub-hatch-cli", tmp_path)
+    commit_all(root, "1.0.0", init=True)
+    static = tmp_path / "static"
+    handler = functools.partial(_CachedStaticIndex, directory=str(static))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    index_url = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    env = cli_env(UV_CACHE_DIR=str(tmp_path / "uv-cache"))  # a cache of this test's own
+    try:
+        said = []
+        for version in ("1.0.0", "1.0.1"):
+            if version != "1.0.0":
+                pyproject = root / "pyproject.toml"
+                pyproject.write_text(pyproject.read_text().replace("1.0.0", version))
+                commit_all(root, version)
+            dist = build_dist(root, tmp_path / f"dist-{version}")
+            _publish_static(static, dist, version)
+            proc = release_cli(
+                "--project", str(root), "verify", "--index-url", index_url,
+                "--dist", str(tmp_path / f"dist-{version}"), env=env,
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            assert f"verified: pub-hatch-cli {version} installs and runs" in proc.stdout
+            said.append(proc.stdout)
+    finally:
+        server.shutdown()
+        server.server_close()
+    again = "  pub-hatch-cli {} not installed from uv's copy of the index; reading it again"
+    assert again.format("1.0.0") not in said[0].splitlines()  # nothing cached yet
+    # the page uv cached with 1.0.0 is fresh for ten more minutes and does not list 1.0.1
+    assert again.format("1.0.1") in said[1].splitlines()
