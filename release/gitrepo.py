@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -235,20 +236,27 @@ def plain_top(path: Path) -> Path | None:
     start = path.resolve()
     device = start.stat().st_dev if start.exists() else None
     for directory in (start, *start.parents):
-        if not directory.exists():
+        try:
+            here = directory.stat()
+        except OSError:
             continue
-        if directory.stat().st_dev != device or _is_git_dir(directory):
+        if here.st_dev != device or _is_git_dir(directory):
             raise AskGit(directory)  # another file system, or inside a git directory
         dot_git = directory / ".git"
-        if dot_git.is_dir() and _is_git_dir(dot_git):
-            if {directory.stat().st_uid, dot_git.stat().st_uid} != {os.geteuid()}:
-                raise AskGit(directory)  # safe.directory decides
-            config = dot_git / "config"
-            if config.is_file() and _WORK_TREE_SETTING.search(config.read_bytes()):
-                raise AskGit(directory)
-            return directory
-        if dot_git.exists() and not dot_git.is_dir():
+        try:
+            there = dot_git.stat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(there.st_mode):
             raise AskGit(directory)  # a gitfile: git follows it
+        if not _is_git_dir(dot_git):
+            continue  # not a repository: git looks further up
+        if {here.st_uid, there.st_uid} != {os.geteuid()}:
+            raise AskGit(directory)  # safe.directory decides
+        config = dot_git / "config"
+        if config.is_file() and _WORK_TREE_SETTING.search(config.read_bytes()):
+            raise AskGit(directory)
+        return directory
     return None
 
 

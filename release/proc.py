@@ -29,14 +29,20 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
-def end_group(proc: subprocess.Popen[str]) -> None:
-    """Stop ``proc``'s process group: SIGTERM, then SIGKILL after ``GRACE`` seconds."""
-    _signal_group(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=GRACE)
-    # the leader may be gone while its children are still in the group
-    _signal_group(proc.pid, signal.SIGKILL)
-    proc.wait()
+def end_group(*procs: subprocess.Popen[str]) -> None:
+    """Stop each of ``procs``' process groups: SIGTERM, then SIGKILL after ``GRACE`` seconds.
+
+    Several are sent SIGTERM together and share the one ``GRACE``.
+    """
+    for proc in procs:
+        _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        # the leader may be gone while its children are still in the group
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def start(
@@ -97,13 +103,8 @@ def run(
 def ended(procs: Sequence[subprocess.Popen[str]]) -> None:
     """End the groups of those of ``procs`` still running: SIGTERM to all, SIGKILL after GRACE."""
     running = [p for p in procs if p.returncode is None]
+    end_group(*running)
     for proc in running:
-        _signal_group(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + GRACE
-    for proc in running:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        _signal_group(proc.pid, signal.SIGKILL)
         proc.communicate()
 
 

@@ -7,9 +7,9 @@ about 90 ms of each verify here. A venv made again at the same path is probed on
 Each place is ``<cache>/releasekit/verify/<interpreter>/slot-N``, held with an exclusive
 ``flock`` while in use, so concurrent runs (threads or processes) take different slots; the
 interpreter the venvs are made from names a directory of its own, so a path never stands for
-two interpreters. It is emptied when taken
-(what an interrupted run left) and when given back, so only the empty directory stays. Where
-there is no such cache directory or no ``flock`` (Windows), a temporary directory serves.
+two interpreters. It is emptied when taken (what an interrupted run left) and when given
+back, so only the empty directory stays. Where there is no such cache directory or no
+``flock`` (Windows), a temporary directory serves.
 """
 
 from __future__ import annotations
