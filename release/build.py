@@ -7,16 +7,23 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NoReturn
 
-from . import git, proc, sdist, tools
+from . import buildenv, git, proc, sdist, slots, tools
 from .config import Config
 from .errors import StepError, UsageError
 from .secrets import SECRET_VARS, inherited, scrubbed_env
 from .values import frozen
 
 __all__ = ["SECRET_VARS", "Built", "build", "build_command", "build_env", "scrubbed_env"]
+
+Echo = Callable[[str], None]
+
+
+def _note(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 @frozen
@@ -109,10 +116,15 @@ def build(
     isolated: bool = True,
     environ: Mapping[str, str] | None = None,
     shared: str | None = None,
+    declared: bool = True,
+    echo: Echo = _note,
 ) -> Built:
     """Build the sdist and wheel of ``ref`` into ``outdir`` (default: the project's dist/).
 
     The build's environment is ``environ`` without secrets; ``shared``: see ``build_command``.
+    An isolated build runs first in a fresh environment of the declared build requirements
+    (``buildenv``) unless ``declared`` is false; should it fail there, isolated as ``uv build``
+    builds, which gives the verdict, and ``echo`` says so.
     """
     repo = git.open_repo(config.project)
     sha, epoch = git.resolve_commit(repo, ref)
@@ -130,26 +142,19 @@ def build(
                 hint="commit the project first, or pass the --ref that has it",
             )
         _normalize_tree(checkout, epoch)
-        staging = Path(tmp, "out")
-        cmd = build_command(srcdir, staging, isolated=isolated, uv=uv, shared=shared)
         # temporary files of the frontend and backend land in our directory and go with it
         children_tmp = Path(tmp, "tmp")
         children_tmp.mkdir()
         env = {**build_env(inherited(environ), epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
-        done = proc.run(cmd, cwd=tmp, env=env, merge=True)
-        if done.returncode != 0:
-            from . import check  # its readme hint; loading it costs every build a tenth of a second
-
-            last = proc.tail(done.stdout)
-            raise StepError(
-                f"build of {sha[:12]} failed (exit status {done.returncode}); its last lines:\n{last}",
-                hint=check.README_HINT
-                if check.mentions_readme(last)
-                else "fix that error and commit the fix: the build runs in a clean checkout of the commit",
-            )
-        # only the distributions: uv build also writes a .gitignore into its output directory
-        dists = [p for p in staging.iterdir() if p.name.endswith((".tar.gz", ".whl"))]
-        made = sorted(dists, key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
+        frontend = _Frontend(srcdir, Path(tmp, "out"), tmp, env)
+        made: list[Path] | _Failed | None = None
+        if uv and declared and not shared:
+            made = _in_declared(frontend, uv, echo)
+        if made is None:
+            cmd = build_command(srcdir, frontend.staging, isolated=isolated, uv=uv, shared=shared)
+            made = frontend.run(cmd)
+        if isinstance(made, _Failed):
+            _failed(sha, made)
         if not made:
             raise StepError(f"build of {sha[:12]} produced no files")
         outdir.mkdir(parents=True, exist_ok=True)
@@ -161,3 +166,64 @@ def build(
             shutil.copyfile(path, target)
             artifacts.append(target)
     return Built(sha, epoch, tuple(artifacts), dirty)
+
+
+@frozen
+class _Failed:
+    """A frontend that failed: its exit status and the last lines of its output."""
+
+    status: int
+    last: str
+
+
+@frozen
+class _Frontend:
+    """Where one build runs: the source, the output directory, the working directory, the environment."""
+
+    srcdir: Path
+    staging: Path
+    cwd: str
+    env: dict[str, str]
+
+    def run(self, cmd: list[str]) -> list[Path] | _Failed:
+        """The distributions ``cmd`` made (sdist first), or how it failed."""
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        done = proc.run(cmd, cwd=self.cwd, env=self.env, merge=True)
+        if done.returncode != 0:
+            return _Failed(done.returncode, proc.tail(done.stdout))
+        # only the distributions: uv build also writes a .gitignore into its output directory
+        dists = [p for p in self.staging.iterdir() if p.name.endswith((".tar.gz", ".whl"))]
+        return sorted(dists, key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
+
+
+def _in_declared(frontend: _Frontend, uv: str, echo: Echo) -> list[Path] | None:
+    """The build in a fresh environment of the declared requirements; None: build isolated."""
+    reqs = buildenv.declared_in(frontend.srcdir)
+    if reqs is None:
+        return None
+    with slots.place(frontend.env, prefix="release-buildenv-") as place:
+        python = buildenv.make(uv, place, reqs, frontend.env, bytecode=False)
+        if python is None:
+            return None
+        cmd = build_command(frontend.srcdir, frontend.staging, isolated=True, uv=uv, shared=python)
+        made = frontend.run(cmd)
+    if isinstance(made, _Failed):
+        echo(
+            f"build: failed with only the declared build requirements ({', '.join(reqs)}); "
+            "building again as uv build does, with what the backend asks for"
+        )
+        return None
+    return made
+
+
+def _failed(sha: str, failed: _Failed) -> NoReturn:
+    """The error for a build that failed, with its last lines and the hint they call for."""
+    from . import check  # its readme hint; loading it costs every build a tenth of a second
+
+    raise StepError(
+        f"build of {sha[:12]} failed (exit status {failed.status}); its last lines:\n{failed.last}",
+        hint=check.README_HINT
+        if check.mentions_readme(failed.last)
+        else "fix that error and commit the fix: the build runs in a clean checkout of the commit",
+    )

@@ -114,7 +114,12 @@ class Build:
         if ctx.dist.exists():
             shutil.rmtree(ctx.dist)
         built = build.build(
-            config, ref=tag, outdir=ctx.dist, isolated=ctx.options.isolated, environ=ctx.environ
+            config,
+            ref=tag,
+            outdir=ctx.dist,
+            isolated=ctx.options.isolated,
+            environ=ctx.environ,
+            echo=ctx.echo,
         )
         ctx.files = list(built.artifacts)
         ctx.save(saved.built(built.commit, {p.name: index.sha256_file(p) for p in ctx.files}))

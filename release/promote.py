@@ -78,7 +78,12 @@ def promote(
     with tempfile.TemporaryDirectory(prefix="release-promote-") as tmp:
         downloaded = _download(release, source, backoff, Path(tmp, "from-index"), echo)
         built = build.build(
-            config, ref=release.tag, outdir=Path(tmp, "fresh"), isolated=isolated, environ=environ
+            config,
+            ref=release.tag,
+            outdir=Path(tmp, "fresh"),
+            isolated=isolated,
+            environ=environ,
+            echo=echo,
         )
         fresh = {p.name: index.sha256_file(p) for p in built.artifacts}
         problems = compare(downloaded, fresh)

@@ -1,10 +1,10 @@
-"""Reused places for verify's fresh virtual environments: the same path from one run to the next.
+"""Reused places for fresh virtual environments (verify's and the build's): the same path each run.
 
 uv keeps what it learnt of an interpreter by the interpreter's path. A venv made in a new
 temporary directory each time is a new interpreter to it, probed again by every install:
 about 90 ms of each verify here. A venv made again at the same path is probed once.
 
-Each place is ``<cache>/releasekit/verify/<interpreter>/slot-N``, held with an exclusive
+Each place is ``<cache>/releasekit/venvs/<interpreter>/slot-N``, held with an exclusive
 ``flock`` while in use, so concurrent runs (threads or processes) take different slots; the
 interpreter the venvs are made from names a directory of its own, so a path never stands for
 two interpreters. It is emptied when taken (what an interrupted run left) and when given
@@ -35,7 +35,7 @@ def cache_root(environ: Mapping[str, str], python: str = sys.executable) -> Path
     if not os.path.isabs(base):
         return None
     interpreter = hashlib.sha256(os.fsencode(os.path.realpath(python))).hexdigest()[:16]
-    return Path(base, "releasekit", "verify", interpreter)
+    return Path(base, "releasekit", "venvs", interpreter)
 
 
 def _empty(directory: Path) -> None:

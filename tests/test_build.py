@@ -7,7 +7,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import build_dist, commit_all, git, git_repo_of, release_cli, sha256
+from conftest import (
+    build_dist,
+    cli_env,
+    commit_all,
+    copy_package,
+    git,
+    git_repo_of,
+    release_cli,
+    sha256,
+    snapshot,
+)
 
 
 def test_untracked_and_modified_files_stay_out(tmp_path) -> None:
@@ -98,3 +108,78 @@ def test_default_isolated_build_writes_exactly_the_distributions(tmp_path) -> No
     expected = ["pub_hatch_cli-1.0.0-py3-none-any.whl", "pub_hatch_cli-1.0.0.tar.gz"]
     assert sorted(p.name for p in outdir.iterdir()) == expected
     assert sorted(Path(line).name for line in proc.stdout.splitlines()) == expected
+
+
+def _slots(cache: Path) -> list[Path]:
+    """The reused venv places under a cache directory (``release.slots``)."""
+    return sorted(cache.glob("releasekit/venvs/*/slot-*"))
+
+
+def test_the_declared_requirements_alone_build_what_uv_build_builds(tmp_path) -> None:
+    """The default build runs in a fresh environment of ``[build-system] requires`` (two
+    backend processes, not uv build's four) and makes the same bytes as uv build."""
+    from release import build, config
+
+    root = git_repo_of("pub-hatch-cli", tmp_path)
+    cache = tmp_path / "cache"
+    proc = release_cli("--project", str(root), "build", env=cli_env(XDG_CACHE_HOME=str(cache)))
+    assert proc.returncode == 0, proc.stderr
+    assert "building again" not in proc.stderr
+    declared = [Path(line) for line in proc.stdout.splitlines()]
+    assert [p.name for p in _slots(cache)] == ["slot-0"]  # it was made there, and emptied
+    assert list(_slots(cache)[0].iterdir()) == []
+    isolated = build.build(config.load(root), outdir=tmp_path / "iso", declared=False)
+    assert [p.name for p in isolated.artifacts] == [p.name for p in declared]
+    assert [sha256(p) for p in isolated.artifacts] == [sha256(p) for p in declared]
+
+
+HOOK = """\
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+
+import tomli_w  # asked for by the hook's dependencies, not by [build-system] requires
+
+
+class Stamp(BuildHookInterface):
+    def initialize(self, version, build_data):
+        out = self.root + "/stamp.toml"
+        with open(out, "w") as fh:
+            fh.write(tomli_w.dumps({"stamped": True}))
+        build_data["force_include"][out] = "pub_hatch_cli/stamp.toml"
+"""
+
+
+@pytest.mark.slow
+def test_a_backend_that_asks_for_more_than_it_declares_builds_as_uv_build_does(tmp_path) -> None:
+    """hatchling asks for a build hook's dependencies through get_requires_for_build_wheel:
+    without them the wheel fails, and the isolated build, which installs them, makes it."""
+    root = copy_package("pub-hatch-cli", tmp_path)
+    (root / "hatch_build.py").write_text(HOOK)
+    with (root / "pyproject.toml").open("a") as fh:
+        fh.write('\n[tool.hatch.build.targets.wheel.hooks.custom]\ndependencies = ["tomli-w"]\n')
+    commit_all(root, "initial", init=True)
+    proc = release_cli("--project", str(root), "build")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "build: failed with only the declared build requirements (hatchling>=1.21); "
+        "building again as uv build does, with what the backend asks for"
+    ) in proc.stderr
+    wheel = next(Path(line) for line in proc.stdout.splitlines() if line.endswith(".whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("pub_hatch_cli/stamp.toml").decode() == "stamped = true\n"
+
+
+def test_a_build_that_fails_anyway_reports_the_isolated_builds_failure(tmp_path) -> None:
+    root = copy_package("pub-hatch-cli", tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('license = "MIT"', 'license = "Not A Licence"')
+    )
+    commit_all(root, "initial", init=True)
+    before = snapshot(root)
+    proc = release_cli("--project", str(root), "build")
+    assert proc.returncode == 1
+    assert proc.stderr.count("building again as uv build does") == 1
+    error = next(line for line in proc.stderr.splitlines() if line.startswith("error: "))
+    assert error.startswith("error: build of ") and error.endswith("its last lines:")
+    assert "Not A Licence" in proc.stderr
+    assert snapshot(root) == before and not (root / "dist").exists()
