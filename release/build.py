@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import NoReturn
 
@@ -128,11 +131,21 @@ def build(
     """
     repo = git.open_repo(config.project)
     sha, epoch = git.resolve_commit(repo, ref)
-    dirty = git.is_dirty(repo)
     sub = _project_subdir(git.root(repo), config.project)
     outdir = (outdir or config.project / "dist").resolve()
     uv = tools.which("uv") if isolated else None
-    with tempfile.TemporaryDirectory(prefix="release-build-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="release-build-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        # temporary files of the frontend and backend land in our directory and go with it
+        children_tmp = Path(tmp, "tmp")
+        children_tmp.mkdir()
+        env = {**build_env(inherited(environ), epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
+        pending = None
+        if uv and declared and not shared:  # made while the checkout is: it is mostly waiting
+            pending = _Pending.start(repo, sha, sub, uv, env, stack)
+        dirty = git.is_dirty(repo)
         checkout = Path(tmp, "src")
         git.clone_at(repo, sha, checkout)
         srcdir = checkout / sub
@@ -142,14 +155,10 @@ def build(
                 hint="commit the project first, or pass the --ref that has it",
             )
         _normalize_tree(checkout, epoch)
-        # temporary files of the frontend and backend land in our directory and go with it
-        children_tmp = Path(tmp, "tmp")
-        children_tmp.mkdir()
-        env = {**build_env(inherited(environ), epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
         frontend = _Frontend(srcdir, Path(tmp, "out"), tmp, env)
         made: list[Path] | _Failed | None = None
-        if uv and declared and not shared:
-            made = _in_declared(frontend, uv, echo)
+        if uv and pending:
+            made = _in_declared(frontend, uv, pending, echo)
         if made is None:
             cmd = build_command(srcdir, frontend.staging, isolated=isolated, uv=uv, shared=shared)
             made = frontend.run(cmd)
@@ -197,20 +206,48 @@ class _Frontend:
         return sorted(dists, key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
 
 
-def _in_declared(frontend: _Frontend, uv: str, echo: Echo) -> list[Path] | None:
-    """The build in a fresh environment of the declared requirements; None: build isolated."""
-    reqs = buildenv.declared_in(frontend.srcdir)
-    if reqs is None:
-        return None
-    with slots.place(frontend.env, prefix="release-buildenv-") as place:
-        python = buildenv.make(uv, place, reqs, frontend.env, bytecode=False)
-        if python is None:
+class _Pending:
+    """A fresh environment of the declared build requirements, being made in a thread."""
+
+    def __init__(self, reqs: tuple[str, ...], make: Callable[[], str | None]) -> None:
+        self.reqs = reqs
+        self._python: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(make,), name="build-env")
+        self._thread.start()
+
+    def _run(self, make: Callable[[], str | None]) -> None:
+        self._python = make()
+
+    def python(self) -> str | None:
+        """Its interpreter once made; None when it could not be."""
+        self._thread.join()
+        return self._python
+
+    @classmethod
+    def start(
+        cls, repo: git.Repo, sha: str, sub: Path, uv: str, env: dict[str, str], stack: ExitStack
+    ) -> _Pending | None:
+        """Start making it in a reused place held by ``stack``; None: the project builds isolated."""
+        rel = (sub / "pyproject.toml").as_posix()
+        reqs = buildenv.declared(git.head_bytes(repo, rel, sha))
+        if reqs is None:
             return None
-        cmd = build_command(frontend.srcdir, frontend.staging, isolated=True, uv=uv, shared=python)
-        made = frontend.run(cmd)
+        place = stack.enter_context(slots.place(env, prefix="release-buildenv-"))
+        pending = cls(reqs, lambda: buildenv.make(uv, place, reqs, env, bytecode=False))
+        stack.callback(pending.python)  # the place is given back only once the thread is done
+        return pending
+
+
+def _in_declared(frontend: _Frontend, uv: str, pending: _Pending, echo: Echo) -> list[Path] | None:
+    """The build in the fresh environment of the declared requirements; None: build isolated."""
+    python = pending.python()
+    if python is None:
+        return None
+    cmd = build_command(frontend.srcdir, frontend.staging, isolated=True, uv=uv, shared=python)
+    made = frontend.run(cmd)
     if isinstance(made, _Failed):
         echo(
-            f"build: failed with only the declared build requirements ({', '.join(reqs)}); "
+            f"build: failed with only the declared build requirements ({', '.join(pending.reqs)}); "
             "building again as uv build does, with what the backend asks for"
         )
         return None

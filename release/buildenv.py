@@ -47,14 +47,6 @@ def declared(data: bytes | None) -> tuple[str, ...] | None:
     return tuple(sorted(reqs))
 
 
-def declared_in(srcdir: Path) -> tuple[str, ...] | None:
-    """What ``srcdir/pyproject.toml`` declares (``declared``); None when there is none."""
-    try:
-        return declared((srcdir / "pyproject.toml").read_bytes())
-    except OSError:
-        return None
-
-
 def make(
     uv: str, where: Path, reqs: tuple[str, ...], environ: Mapping[str, str], *, bytecode: bool
 ) -> str | None:

@@ -162,10 +162,10 @@ def changed_tracked(repo: Repo) -> list[str]:
     return _status(repo, "--untracked-files=no")
 
 
-def head_bytes(repo: Repo, rel: str) -> bytes | None:
-    """The bytes of ``rel`` (relative to the top) in HEAD's tree, or None when it has none."""
+def head_bytes(repo: Repo, rel: str, ref: str = "HEAD") -> bytes | None:
+    """The bytes of ``rel`` (relative to the top) in ``ref``'s tree, or None when it has none."""
     try:
-        return repo.git_bytes("cat-file", "blob", f"HEAD:{rel}")
+        return repo.git_bytes("cat-file", "blob", f"{ref}:{rel}")
     except GitFailed:
         return None
 
