@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import dists, index
+from . import dists, index, uploadform
 from .errors import StepError, Transient, UsageError
 from .retry import Backoff, bounded
 from .secrets import inherited
@@ -246,8 +246,17 @@ class Published:
     outcomes: tuple[tuple[Path, str], ...]
 
 
-def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = print) -> Published:
-    """Upload ``files`` to ``target``: what the index holds already is skipped, conflicts refused."""
+def publish(
+    files: list[Path],
+    target: Target,
+    backoff: Backoff,
+    echo: Echo = print,
+    forms: uploadform.Ahead | None = None,
+) -> Published:
+    """Upload ``files`` to ``target``: what the index holds already is skipped, conflicts refused.
+
+    ``forms``: their upload forms, being worked out already (``uploadform.ahead``).
+    """
     local = {p: index.sha256_file(p) for p in files}
     names = {dists.artifact_id(p.name) for p in files}
 
@@ -281,7 +290,7 @@ def publish(files: list[Path], target: Target, backoff: Backoff, echo: Echo = pr
     if pending:
         repo = open_repository(target)
         for d in pending:
-            outcomes.append((d.path, _upload(repo, d, target, backoff, echo, say_retry)))
+            outcomes.append((d.path, _upload(repo, d, target, backoff, echo, say_retry, forms)))
     _confirm(local, remote(), target, echo)
     return Published(tuple(outcomes))
 
@@ -293,8 +302,9 @@ def _upload(
     backoff: Backoff,
     echo: Echo,
     say_retry: Callable[[Exception, float], None],
+    forms: uploadform.Ahead | None,
 ) -> str:
-    data = _body(d.path)
+    data = _body(d.path, forms)
     resp = bounded(
         lambda: _upload_once(repo, d.path, data),
         backoff,
@@ -327,18 +337,9 @@ def _metadata_name(path: Path) -> str:
     return read_metadata(path).name
 
 
-def _body(path: Path) -> Body:
+def _body(path: Path, forms: uploadform.Ahead | None) -> Body:
     """The upload of ``path``; a UsageError when it is not a distribution an index accepts."""
-    from .check import raw_metadata
-
-    try:
-        return request_body(path, raw_metadata(path))
-    except (StepError, EOFError) as exc:
-        reason = exc.message if isinstance(exc, StepError) else "the archive is cut short"
-        raise UsageError(
-            f"{path.name} is not a distribution an index accepts: {reason}",
-            hint="build it again (release build) and upload the files it makes",
-        ) from None
+    return request_body(path, forms.fields(path) if forms else uploadform.fields(path))
 
 
 def _confirm(

@@ -18,48 +18,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
-from .errors import Transient, UsageError
+from .errors import Transient
 from .values import field, frozen
 
 REDIRECTS = (301, 302, 303, 307, 308)
 _USER_AGENT = "releasekit (+https://pypi.org/project/releasekit/)"
 _CHUNK = 1 << 16
-
-FORM_FIELDS = {
-    "metadata_version": "metadata_version",
-    "name": "name",
-    "version": "version",
-    "platforms": "platform",
-    "summary": "summary",
-    "description": "description",
-    "keywords": "keywords",
-    "home_page": "home_page",
-    "author": "author",
-    "author_email": "author_email",
-    "license": "license",
-    "supported_platforms": "supported_platform",
-    "download_url": "download_url",
-    "classifiers": "classifiers",
-    "requires": "requires",
-    "provides": "provides",
-    "obsoletes": "obsoletes",
-    "maintainer": "maintainer",
-    "maintainer_email": "maintainer_email",
-    "requires_dist": "requires_dist",
-    "provides_dist": "provides_dist",
-    "obsoletes_dist": "obsoletes_dist",
-    "requires_python": "requires_python",
-    "requires_external": "requires_external",
-    "project_urls": "project_urls",
-    "description_content_type": "description_content_type",
-    "provides_extra": "provides_extra",
-    "dynamic": "dynamic",
-    "license_expression": "license_expression",
-    "license_files": "license_file",
-}
-"""packaging's core metadata field -> the upload form's field (the index's names: two differ)."""
 
 
 @frozen
@@ -75,75 +40,6 @@ class Response:
     def is_redirect(self) -> bool:
         """A redirect with somewhere to go (the upload is not followed there)."""
         return self.status_code in REDIRECTS and bool(self.location)
-
-
-class BadDistribution(UsageError):
-    """A file whose metadata no index would accept (exit 2: nothing was uploaded)."""
-
-
-_REBUILD = "build it again (release build) with a current build backend; nothing was uploaded"
-
-
-def _safe_name(name: str) -> str:
-    """The project name as the index's upload form has always taken it: runs of other
-    characters than letters, digits and dots become one ``-`` (pure)."""
-    out, run = [], False
-    for char in name:
-        if char.isascii() and (char.isalnum() or char == "."):
-            out.append(char)
-            run = False
-        elif not run:
-            out.append("-")
-            run = True
-    return "".join(out)
-
-
-def _values(field: str, value: Any) -> list[tuple[str, str]]:
-    """One metadata value as form fields: lists repeat the field, URLs are ``label, url``."""
-    if field == "project_urls":
-        return [(field, f"{label}, {url}") for label, url in dict(value).items()]
-    if field == "keywords":
-        return [(field, ", ".join(value))]
-    if isinstance(value, (list, tuple)):
-        return [(field, str(item)) for item in value]
-    return [(field, str(value))]
-
-
-def form(path: Path, raw: bytes) -> list[tuple[str, str]]:
-    """The form fields of ``path`` with metadata ``raw``, checked as an index checks it.
-
-    ``BadDistribution`` when the metadata has fields the specification does not know, or
-    values it does not allow (the checks twine makes before an upload).
-    """
-    from packaging import metadata
-    from packaging.version import InvalidVersion, Version
-
-    fields, unparsed = metadata.parse_email(raw)
-    try:
-        old = Version(str(fields.get("metadata_version", "0"))) < Version("2.4")
-    except InvalidVersion:
-        old = False  # Metadata.from_raw below says what is wrong with it
-    if old:
-        # setuptools writes License-File under Metadata-Version 2.1: indexes take it, unsent
-        fields.pop("license_files", None)
-        unparsed.pop("license-file", None)
-    if unparsed:
-        found = "; ".join(f"unrecognized or malformed field {key!r}" for key in unparsed)
-        raise BadDistribution(f"{path.name} has invalid metadata: {found}", hint=_REBUILD)
-    try:
-        metadata.Metadata.from_raw(fields)
-    except Exception as exc:  # packaging raises an ExceptionGroup of every invalid field
-        inner = getattr(exc, "exceptions", None) or [exc]
-        found = "; ".join(sorted(str(e) for e in inner))
-        raise BadDistribution(f"{path.name} has invalid metadata: {found}", hint=_REBUILD) from None
-    out: list[tuple[str, str]] = []
-    for key, value in fields.items():
-        field = FORM_FIELDS.get(key)
-        if field == "name":
-            out.append(("name", _safe_name(str(value))))
-        elif field is not None:
-            out.extend(_values(field, value))
-    return out
 
 
 def _pyversion(path: Path) -> str:
@@ -207,11 +103,12 @@ def body(path: Path, fields: list[tuple[str, str]]) -> Body:
     return Body(boundary, b"".join(parts), path, f"\r\n--{boundary}--\r\n".encode())
 
 
-def request_body(path: Path, raw_metadata: bytes) -> Body:
-    """Everything the index is sent for ``path``: its metadata, what it is, its digests."""
+def request_body(path: Path, fields: list[tuple[str, str]]) -> Body:
+    """Everything the index is sent for ``path``: its metadata's form fields
+    (``uploadform.fields``), what it is, its digests."""
     sha256, blake2 = _digests(path)
-    fields = form(path, raw_metadata)
-    fields += [
+    fields = [
+        *fields,
         ("pyversion", _pyversion(path)),
         ("filetype", "bdist_wheel" if path.name.endswith(".whl") else "sdist"),
         ("sha256_digest", sha256),

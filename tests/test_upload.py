@@ -13,10 +13,10 @@ import pytest
 from conftest import cli_env, errors_of, hints_of, index_files, loaded_by, release_cli, sha256
 from faultproxy import FaultProxy
 
-from release.check import raw_metadata
 from release.index import read_project
 from release.server import Server
 from release.upload import request_body
+from release.uploadform import fields
 
 
 def _fields(head: bytes, boundary: str) -> list[tuple[str, str]]:
@@ -34,7 +34,7 @@ def test_the_form_is_the_one_twine_sends(hatch_cli: tuple[Path, list[Path]]) -> 
     for path in dist:
         package = PackageFile.from_filename(str(path), None)
         twines = Repository._convert_metadata_to_list_of_tuples(package.metadata_dictionary())
-        body = request_body(path, raw_metadata(path))
+        body = request_body(path, fields(path))
         ours = _fields(body.head, body.boundary)
         assert ours[-2:] == [(":action", "file_upload"), ("protocol_version", "1")]
         assert sorted(ours[:-2]) == sorted((k, str(v)) for k, v in twines), path.name
@@ -90,6 +90,96 @@ def test_a_wheel_with_invalid_metadata_is_refused_before_anything_is_sent(
     assert f"Uploading {bad.name}" not in proc.stdout
     assert index_files(fresh_index) == []
     assert bad.read_bytes() == before
+
+
+AHEAD = """
+import json, os, signal, sys, time
+from pathlib import Path
+from release import uploadform
+from release.errors import UsageError
+
+def outcome(get, path):
+    try:
+        return ["ok", get(path)]
+    except UsageError as exc:
+        return [type(exc).__name__, exc.message, exc.hint]
+
+paths = [Path(p) for p in sys.argv[2:]]
+here = [outcome(uploadform.fields, p) for p in paths]
+with uploadform.ahead() as forms:
+    assert forms is not None, "one thread: the fork is safe"
+    if sys.argv[1] == "killed":
+        os.kill(forms._pid, signal.SIGKILL)
+        time.sleep(0.3)  # gone, its end of the pipe closed: the files are sent to no one
+    if sys.argv[1] == "never asked":
+        pid = forms._pid
+    else:
+        forms.send(paths)
+        there = [outcome(forms.fields, p) for p in paths]
+if sys.argv[1] == "never asked":
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        print(json.dumps("reaped"))
+else:
+    print(json.dumps([here, there]))
+"""
+
+
+@pytest.mark.parametrize("how", ["answered", "killed"])
+def test_forms_worked_out_ahead_are_the_ones_worked_out_here(
+    hatch_cli: tuple[Path, list[Path]], tmp_path: Path, how: str
+) -> None:
+    """publish's child gives each file's fields or its error as the parent would find them;
+    a child that died leaves the parent to find them itself."""
+    import json
+    import subprocess
+    import sys
+
+    _, dist = hatch_cli
+    wheel = next(p for p in dist if p.name.endswith(".whl"))
+    cut = tmp_path / "cut" / wheel.name
+    cut.parent.mkdir()
+    cut.write_bytes(wheel.read_bytes()[:200])
+    bad = tmp_path / "bad" / wheel.name
+    bad.parent.mkdir()
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith(".dist-info/METADATA"):
+                data = data.replace(b"\nName:", b"\nFavourite-Colour: blue\nName:", 1)
+            dst.writestr(item, data)
+    paths = [*map(str, dist), str(cut), str(bad)]
+    done = subprocess.run(
+        [sys.executable, "-c", AHEAD, how, *paths], capture_output=True, text=True, check=True
+    )
+    here, there = json.loads(done.stdout)
+    assert there == here
+    assert [o[0] for o in here] == ["ok", "ok", "UsageError", "BadDistribution"]
+    assert ["name", "pub-hatch-cli"] in here[0][1]
+    assert here[2][1] == (
+        f"{wheel.name} is not a distribution an index accepts: "
+        f"{wheel.name} is not a readable archive: File is not a zip file"
+    )
+    assert here[3][1:] == [
+        f"{wheel.name} has invalid metadata: unrecognized or malformed field 'favourite-colour'",
+        "build it again (release build) with a current build backend; nothing was uploaded",
+    ]
+
+
+def test_a_child_never_asked_is_ended_and_reaped(hatch_cli: tuple[Path, list[Path]]) -> None:
+    import json
+    import subprocess
+    import sys
+
+    _, dist = hatch_cli
+    done = subprocess.run(
+        [sys.executable, "-c", AHEAD, "never asked", *map(str, dist)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout) == "reaped"
 
 
 class _MovedServer(ThreadingHTTPServer):
