@@ -166,15 +166,21 @@ def build(
             _failed(sha, made)
         if not made:
             raise StepError(f"build of {sha[:12]} produced no files")
-        outdir.mkdir(parents=True, exist_ok=True)
-        artifacts = []
-        for path in made:
-            if path.name.endswith(".tar.gz"):
-                sdist.normalize(path, epoch)  # setuptools and pdm-backend leave times in it
-            target = outdir / path.name
-            shutil.copyfile(path, target)
-            artifacts.append(target)
-    return Built(sha, epoch, tuple(artifacts), dirty)
+        artifacts = _deliver(made, outdir, epoch)
+    return Built(sha, epoch, artifacts, dirty)
+
+
+def _deliver(made: list[Path], outdir: Path, epoch: int) -> tuple[Path, ...]:
+    """Copy what the frontend made into ``outdir``, each sdist normalised first."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    artifacts = []
+    for path in made:
+        if path.name.endswith(".tar.gz"):
+            sdist.normalize(path, epoch)  # setuptools and pdm-backend leave times in it
+        target = outdir / path.name
+        shutil.copyfile(path, target)
+        artifacts.append(target)
+    return tuple(artifacts)
 
 
 @frozen
