@@ -183,3 +183,22 @@ def test_a_build_that_fails_anyway_reports_the_isolated_builds_failure(tmp_path)
     assert error.startswith("error: build of ") and error.endswith("its last lines:")
     assert "Not A Licence" in proc.stderr
     assert snapshot(root) == before and not (root / "dist").exists()
+
+
+@pytest.mark.parametrize("bytecode", [False, True])
+def test_the_build_environment_is_compiled_only_when_asked(tmp_path, bytecode) -> None:
+    """Many CI images set UV_COMPILE_BYTECODE: for one package's two builds, compiling the
+    whole backend costs more than it saves, and uv build does not compile either."""
+    from release import buildenv
+    from release.tools import which
+
+    uv = which("uv")
+    assert uv is not None
+    # a cache of its own: the suite's has the backends compiled already (see README)
+    env = cli_env(UV_COMPILE_BYTECODE="1", UV_CACHE_DIR=str(tmp_path / "uv-cache"))
+    python = buildenv.make(uv, tmp_path / "env", ("hatchling>=1.21",), env, bytecode=bytecode)
+    assert python is not None
+    (site,) = (tmp_path / "env" / "venv" / "lib").glob("python*/site-packages")
+    compiled = sorted(site.glob("hatchling/**/*.pyc"))
+    assert bool(compiled) is bytecode
+    assert (site / "hatchling" / "build.py").is_file()
