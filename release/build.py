@@ -8,7 +8,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -144,7 +143,7 @@ def build(
         env = {**build_env(inherited(environ), epoch), "TMPDIR": str(children_tmp), "NO_COLOR": "1"}
         pending = None
         if uv and declared and not shared:  # made while the checkout is: it is mostly waiting
-            pending = _Pending.start(repo, sha, sub, uv, env, stack)
+            pending = _start_env(repo, sha, sub, uv, env, stack)
         dirty = git.is_dirty(repo)
         checkout = Path(tmp, "src")
         git.clone_at(repo, sha, checkout)
@@ -212,41 +211,33 @@ class _Frontend:
         return sorted(dists, key=lambda p: (not p.name.endswith(".tar.gz"), p.name))
 
 
-class _Pending:
-    """A fresh environment of the declared build requirements, being made in a thread."""
+def _start_env(
+    repo: git.Repo, sha: str, sub: Path, uv: str, env: dict[str, str], stack: ExitStack
+) -> buildenv.Making | None:
+    """Start making the environment of the declared build requirements, in a reused place
+    ``stack`` holds; None: the project builds isolated."""
+    reqs = buildenv.declared(git.head_bytes(repo, (sub / "pyproject.toml").as_posix(), sha))
+    if reqs is None:
+        return None
+    place = stack.enter_context(slots.place(env, prefix="release-buildenv-"))
+    making = buildenv.Making(uv, place, reqs, env, bytecode=False).start()
 
-    def __init__(self, reqs: tuple[str, ...], make: Callable[[], str | None]) -> None:
-        self.reqs = reqs
-        self._python: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(make,), name="build-env")
-        self._thread.start()
+    def given_back(failed: type[BaseException] | None, *_: object) -> None:
+        # the place is emptied only once the thread is done; a failure stops it at once
+        if failed:
+            making.cancel()
+        else:
+            making.made()
 
-    def _run(self, make: Callable[[], str | None]) -> None:
-        self._python = make()
-
-    def python(self) -> str | None:
-        """Its interpreter once made; None when it could not be."""
-        self._thread.join()
-        return self._python
-
-    @classmethod
-    def start(
-        cls, repo: git.Repo, sha: str, sub: Path, uv: str, env: dict[str, str], stack: ExitStack
-    ) -> _Pending | None:
-        """Start making it in a reused place held by ``stack``; None: the project builds isolated."""
-        rel = (sub / "pyproject.toml").as_posix()
-        reqs = buildenv.declared(git.head_bytes(repo, rel, sha))
-        if reqs is None:
-            return None
-        place = stack.enter_context(slots.place(env, prefix="release-buildenv-"))
-        pending = cls(reqs, lambda: buildenv.make(uv, place, reqs, env, bytecode=False))
-        stack.callback(pending.python)  # the place is given back only once the thread is done
-        return pending
+    stack.push(given_back)
+    return making
 
 
-def _in_declared(frontend: _Frontend, uv: str, pending: _Pending, echo: Echo) -> list[Path] | None:
+def _in_declared(
+    frontend: _Frontend, uv: str, pending: buildenv.Making, echo: Echo
+) -> list[Path] | None:
     """The build in the fresh environment of the declared requirements; None: build isolated."""
-    python = pending.python()
+    python = pending.made()
     if python is None:
         return None
     cmd = build_command(frontend.srcdir, frontend.staging, isolated=True, uv=uv, shared=python)

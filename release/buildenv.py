@@ -18,7 +18,9 @@ A workspace makes one such environment per set of requirements its packages shar
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -59,22 +61,73 @@ def make(
     without it an inherited ``UV_COMPILE_BYTECODE`` is not passed on either, as ``uv build``
     does not compile its build environments.
     """
-    (where / "tmp").mkdir(parents=True, exist_ok=True)
-    env = {**child_env(environ), "TMPDIR": str(where / "tmp")}
-    if not bytecode:
-        env.pop("UV_COMPILE_BYTECODE", None)  # set in many CI images: 0.4 s for two builds
-    python = where / "venv" / "bin" / "python"
-    steps = [
-        [uv, "venv", "--no-config", "--quiet", "--python", sys.executable, str(where / "venv")],
-        [uv, "pip", "install", "--no-config", "--quiet", "--python", str(python), *reqs],
-    ]
-    if bytecode:
-        steps[1].insert(-len(reqs), "--compile-bytecode")
-    for cmd in steps:
-        try:
-            done = proc.run(cmd, env=env, cwd=where)
-        except OSError:
-            return None
-        if done.returncode != 0:
-            return None
-    return str(python)
+    return Making(uv, where, reqs, environ, bytecode=bytecode).run()
+
+
+class Making:
+    """The making of one fresh environment: ``run`` here, or ``start`` in a thread."""
+
+    def __init__(
+        self,
+        uv: str,
+        where: Path,
+        reqs: tuple[str, ...],
+        environ: Mapping[str, str],
+        *,
+        bytecode: bool,
+    ) -> None:
+        self.reqs, self.where = reqs, where
+        self.env = {**child_env(environ), "TMPDIR": str(where / "tmp")}
+        if not bytecode:
+            self.env.pop("UV_COMPILE_BYTECODE", None)  # set in many CI images: 0.4 s for two builds
+        self.python = where / "venv" / "bin" / "python"
+        self.steps = [
+            [uv, "venv", "--no-config", "--quiet", "--python", sys.executable, str(where / "venv")],
+            [uv, "pip", "install", "--no-config", "--quiet", "--python", str(self.python), *reqs],
+        ]
+        if bytecode:
+            self.steps[1].insert(-len(reqs), "--compile-bytecode")
+        self._lock = threading.Lock()
+        self._running: subprocess.Popen[str] | None = None
+        self._cancelled = False
+        self._made: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def run(self) -> str | None:
+        """Make it; its interpreter, or None when it cannot be made (or was cancelled)."""
+        (self.where / "tmp").mkdir(parents=True, exist_ok=True)
+        for cmd in self.steps:
+            with self._lock:
+                if self._cancelled:
+                    return None
+                try:
+                    self._running = proc.start(cmd, env=self.env, cwd=self.where)
+                except OSError:
+                    return None
+            if proc.finish(self._running).returncode != 0:
+                return None
+        return str(self.python)
+
+    def start(self) -> Making:
+        """Make it in a thread; ``made`` waits for it."""
+        self._thread = threading.Thread(target=self._in_thread, name="build-env")
+        self._thread.start()
+        return self
+
+    def _in_thread(self) -> None:
+        self._made = self.run()
+
+    def made(self) -> str | None:
+        """``run``'s answer, once the thread has it."""
+        if self._thread is not None:
+            self._thread.join()
+        return self._made
+
+    def cancel(self) -> None:
+        """Stop at once (the caller failed or was interrupted): the running step's group is
+        killed, no further step starts, and the thread is waited for."""
+        with self._lock:
+            self._cancelled = True
+            if self._running is not None and self._running.returncode is None:
+                proc.kill_group(self._running)
+        self.made()

@@ -45,6 +45,11 @@ def end_group(*procs: subprocess.Popen[str]) -> None:
         proc.wait()
 
 
+def kill_group(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL to ``proc``'s group, without waiting: whoever waits for it sees it end."""
+    _signal_group(proc.pid, signal.SIGKILL)
+
+
 def start(
     cmd: Sequence[str],
     *,

@@ -26,6 +26,7 @@ from conftest import (
     init_repo,
     release_cli,
     snapshot,
+    wait_for,
 )
 from faultproxy import FaultProxy
 
@@ -174,6 +175,50 @@ def test_sigterm_during_release_build_ends_the_backend(tmp_path: Path) -> None:
     assert left == [], "the build backend's child outlived release build"
     assert sorted(os.listdir(tmp)) == []
     assert (code, out, errors_of(err)) == (130, "", ["error: interrupted"]), err
+    assert not (work / "dist").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
+def test_sigterm_while_the_build_environment_is_made_ends_it_at_once(tmp_path: Path) -> None:
+    """The declared build environment is made in a thread beside the checkout: an index that
+    never answers holds its install, and SIGTERM ends that install at once, not after it."""
+    import socket
+
+    work = init_repo(copy_package("pub-hatch-cli", tmp_path))
+    cache, tmp = tmp_path / f"cache-{uuid.uuid4().hex}", tmp_path / "tmp"
+    tmp.mkdir()
+    with socket.socket() as stalled:  # accepts connections (the backlog) and never answers
+        stalled.bind(("127.0.0.1", 0))
+        stalled.listen(16)
+        url = f"http://127.0.0.1:{stalled.getsockname()[1]}/simple/"
+        env = cli_env(XDG_CACHE_HOME=str(cache), TMPDIR=str(tmp), UV_INDEX_URL=url)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "release", "--project", str(work), "build"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for(
+                lambda: processes_with(f"{cache}/releasekit/venvs/") or proc.poll() is not None
+            )
+            installing = processes_with(f"{cache}/releasekit/venvs/")
+            time.sleep(0.5)  # the checkout is done by now: the build waits for the install
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            code, out, err = finish(proc, timeout=60)
+            took = time.monotonic() - sent
+        finally:
+            proc.kill()
+    assert installing, err
+    assert (code, out, errors_of(err)) == (130, "", ["error: interrupted"]), err
+    assert took < 5, f"waited {took:.1f}s for the install to end by itself"
+    assert processes_with(f"{cache}/releasekit/venvs/") == []
+    (slot,) = cache.glob("releasekit/venvs/*/slot-*")
+    assert list(slot.iterdir()) == [] and os.listdir(tmp) == []
     assert not (work / "dist").exists()
 
 
