@@ -9,7 +9,6 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
 from pathlib import Path
 from typing import NoReturn
 
@@ -212,7 +211,7 @@ class _Frontend:
 
 
 def _start_env(
-    repo: git.Repo, sha: str, sub: Path, uv: str, env: dict[str, str], stack: ExitStack
+    repo: git.Repo, sha: str, sub: Path, uv: str, env: dict[str, str], stack: contextlib.ExitStack
 ) -> buildenv.Making | None:
     """Start making the environment of the declared build requirements, in a reused place
     ``stack`` holds; None: the project builds isolated."""
