@@ -71,6 +71,18 @@ def start_ship(work: Path, url: str, env: dict[str, str] | None = None) -> subpr
     )
 
 
+def start_release(env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
+    """``python -m release ARGV`` started, its output piped, for a signal to be sent to it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "release", *argv],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def read_until(proc: subprocess.Popen[str], prefix: str) -> list[str]:
     """Read ``proc``'s stderr up to and including the first line starting with ``prefix``."""
     assert proc.stderr is not None
@@ -151,15 +163,7 @@ def test_sigterm_during_release_build_ends_the_backend(tmp_path: Path) -> None:
     tmp, ready = tmp_path / "tmp", tmp_path / "ready"
     tmp.mkdir()
     env = cli_env(SLEEPY_MARKER=marker, SLEEPY_READY=str(ready), TMPDIR=str(tmp))
-    argv = ["--project", str(work), "build", "--no-isolation"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "release", *argv],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_release(env, "--project", str(work), "build", "--no-isolation")
     try:
         deadline = time.monotonic() + 60
         while not ready.exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -193,14 +197,7 @@ def test_sigterm_while_the_build_environment_is_made_ends_it_at_once(tmp_path: P
         stalled.listen(16)
         url = f"http://127.0.0.1:{stalled.getsockname()[1]}/simple/"
         env = cli_env(XDG_CACHE_HOME=str(cache), TMPDIR=str(tmp), UV_INDEX_URL=url)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "release", "--project", str(work), "build"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = start_release(env, "--project", str(work), "build")
         try:
             wait_for(
                 lambda: processes_with(f"{cache}/releasekit/venvs/") or proc.poll() is not None

@@ -63,18 +63,23 @@ def test_credentials_from_the_environment_go_as_basic_auth_without_twine(
     assert {name: e.sha256 for name, e in listed.items()} == {p.name: sha256(p) for p in dist}
 
 
-def test_a_wheel_with_invalid_metadata_is_refused_before_anything_is_sent(
-    hatch_cli: tuple[Path, list[Path]], fresh_index: Server, tmp_path: Path
-) -> None:
-    root, dist = hatch_cli
-    (wheel,) = [p for p in dist if p.name.endswith(".whl")]
-    bad = tmp_path / wheel.name
+def with_unknown_field(wheel: Path, bad: Path) -> Path:
+    """A copy of ``wheel`` at ``bad`` whose METADATA has a field no specification knows."""
     with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(bad, "w") as dst:
         for item in src.infolist():
             data = src.read(item)
             if item.filename.endswith(".dist-info/METADATA"):
                 data = data.replace(b"\nName:", b"\nFavourite-Colour: blue\nName:", 1)
             dst.writestr(item, data)
+    return bad
+
+
+def test_a_wheel_with_invalid_metadata_is_refused_before_anything_is_sent(
+    hatch_cli: tuple[Path, list[Path]], fresh_index: Server, tmp_path: Path
+) -> None:
+    root, dist = hatch_cli
+    (wheel,) = [p for p in dist if p.name.endswith(".whl")]
+    bad = with_unknown_field(wheel, tmp_path / wheel.name)
     before = bad.read_bytes()
     proc = release_cli(
         "--project", str(root), "publish", str(bad), "--repository", fresh_index.url
@@ -141,14 +146,8 @@ def test_forms_worked_out_ahead_are_the_ones_worked_out_here(
     cut = tmp_path / "cut" / wheel.name
     cut.parent.mkdir()
     cut.write_bytes(wheel.read_bytes()[:200])
-    bad = tmp_path / "bad" / wheel.name
-    bad.parent.mkdir()
-    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(bad, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename.endswith(".dist-info/METADATA"):
-                data = data.replace(b"\nName:", b"\nFavourite-Colour: blue\nName:", 1)
-            dst.writestr(item, data)
+    (tmp_path / "bad").mkdir()
+    bad = with_unknown_field(wheel, tmp_path / "bad" / wheel.name)
     paths = [*map(str, dist), str(cut), str(bad)]
     done = subprocess.run(
         [sys.executable, "-c", AHEAD, how, *paths], capture_output=True, text=True, check=True
