@@ -145,18 +145,16 @@ def build(
             pending = _start_env(repo, sha, sub, uv, env, stack)
         dirty = git.is_dirty(repo)
         checkout = Path(tmp, "src")
-        git.clone_at(repo, sha, checkout)
-        srcdir = checkout / sub
-        if not ((srcdir / "pyproject.toml").is_file() or (srcdir / "setup.py").is_file()):
-            raise UsageError(
-                f"commit {sha[:12]} has no pyproject.toml or setup.py in {sub.as_posix() or '.'}",
-                hint="commit the project first, or pass the --ref that has it",
-            )
-        _normalize_tree(checkout, epoch)
+        srcdir = _checkout(repo, sha, sub, epoch, checkout)
         frontend = _Frontend(srcdir, Path(tmp, "out"), tmp, env)
         made: list[Path] | _Failed | None = None
         if uv and pending:
-            made = _in_declared(frontend, uv, pending, echo)
+            made = _in_declared(frontend, uv, pending)
+            if isinstance(made, _Failed):
+                echo(_AGAIN.format(", ".join(pending.reqs)))
+                shutil.rmtree(checkout)  # what that build left in the tree is not built again
+                _checkout(repo, sha, sub, epoch, checkout)
+                made = None
         if made is None:
             cmd = build_command(srcdir, frontend.staging, isolated=isolated, uv=uv, shared=shared)
             made = frontend.run(cmd)
@@ -215,6 +213,8 @@ def _start_env(
 ) -> buildenv.Making | None:
     """Start making the environment of the declared build requirements, in a reused place
     ``stack`` holds; None: the project builds isolated."""
+    if not buildenv.same_resolution(env):
+        return None
     reqs = buildenv.declared(git.head_bytes(repo, (sub / "pyproject.toml").as_posix(), sha))
     if reqs is None:
         return None
@@ -232,22 +232,35 @@ def _start_env(
     return making
 
 
+_AGAIN = (
+    "build: failed with only the declared build requirements ({}); "
+    "building again as uv build does, with what the backend asks for"
+)
+
+
 def _in_declared(
-    frontend: _Frontend, uv: str, pending: buildenv.Making, echo: Echo
-) -> list[Path] | None:
-    """The build in the fresh environment of the declared requirements; None: build isolated."""
+    frontend: _Frontend, uv: str, pending: buildenv.Making
+) -> list[Path] | _Failed | None:
+    """The build in the fresh environment of the declared requirements; None: that
+    environment could not be made."""
     python = pending.made()
     if python is None:
         return None
     cmd = build_command(frontend.srcdir, frontend.staging, isolated=True, uv=uv, shared=python)
-    made = frontend.run(cmd)
-    if isinstance(made, _Failed):
-        echo(
-            f"build: failed with only the declared build requirements ({', '.join(pending.reqs)}); "
-            "building again as uv build does, with what the backend asks for"
+    return frontend.run(cmd)
+
+
+def _checkout(repo: git.Repo, sha: str, sub: Path, epoch: int, checkout: Path) -> Path:
+    """A clean checkout of ``sha`` at ``checkout``, normalised; the project's directory in it."""
+    git.clone_at(repo, sha, checkout)
+    srcdir = checkout / sub
+    if not ((srcdir / "pyproject.toml").is_file() or (srcdir / "setup.py").is_file()):
+        raise UsageError(
+            f"commit {sha[:12]} has no pyproject.toml or setup.py in {sub.as_posix() or '.'}",
+            hint="commit the project first, or pass the --ref that has it",
         )
-        return None
-    return made
+    _normalize_tree(checkout, epoch)
+    return srcdir
 
 
 def _failed(sha: str, failed: _Failed) -> NoReturn:

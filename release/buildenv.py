@@ -18,6 +18,7 @@ A workspace makes one such environment per set of requirements its packages shar
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -47,6 +48,34 @@ def declared(data: bytes | None) -> tuple[str, ...] | None:
     if not reqs or not isinstance(reqs, list) or not all(isinstance(r, str) for r in reqs):
         return None
     return tuple(sorted(reqs))
+
+
+SAME_FOR_BOTH = frozenset(
+    {
+        "UV_CACHE_DIR", "UV_NO_CACHE", "UV_COMPILE_BYTECODE", "UV_LINK_MODE", "UV_NATIVE_TLS",
+        "UV_HTTP_TIMEOUT", "UV_HTTP_RETRIES", "UV_REQUEST_TIMEOUT", "UV_CONCURRENT_DOWNLOADS",
+        "UV_CONCURRENT_BUILDS", "UV_CONCURRENT_INSTALLS", "UV_NO_PROGRESS", "UV_OFFLINE",
+        "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_FIND_LINKS",
+        "UV_NO_INDEX", "UV_INDEX_STRATEGY", "UV_KEYRING_PROVIDER", "UV_INSECURE_HOST",
+        "UV_PYTHON_DOWNLOADS", "UV_PYTHON_INSTALL_DIR", "UV_NO_CONFIG",
+        "UV_PYTHON", "UV_PROJECT_ENVIRONMENT",
+    }
+)  # fmt: skip
+"""uv's variables that act alike on ``uv pip install`` and on ``uv build``'s build environments:
+where packages come from and how they are fetched, not which versions are chosen. nox sets
+the last two in every session; both are moot here (each command names its ``--python``, and
+none is a project command)."""
+
+
+def same_resolution(environ: Mapping[str, str]) -> bool:
+    """Whether ``uv pip install`` would choose the build requirements ``uv build`` would.
+
+    Some of uv's settings apply to one and not the other (``UV_CONSTRAINT``,
+    ``UV_RESOLUTION=lowest-direct`` and ``UV_PRERELEASE`` to the install alone,
+    ``UV_BUILD_CONSTRAINT`` to the build alone): with any variable of uv's outside
+    ``SAME_FOR_BOTH`` set, the project builds isolated, as ``uv build`` builds it (pure).
+    """
+    return all(not k.startswith("UV_") or k in SAME_FOR_BOTH for k in environ)
 
 
 def make(
@@ -80,7 +109,7 @@ class Making:
         self.env = {**child_env(environ), "TMPDIR": str(where / "tmp")}
         if not bytecode:
             self.env.pop("UV_COMPILE_BYTECODE", None)  # set in many CI images: 0.4 s for two builds
-        self.python = where / "venv" / "bin" / "python"
+        self.python = where / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
         self.steps = [
             [uv, "venv", "--no-config", "--quiet", "--python", sys.executable, str(where / "venv")],
             [uv, "pip", "install", "--no-config", "--quiet", "--python", str(self.python), *reqs],

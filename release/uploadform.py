@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,12 +159,17 @@ class Ahead:
     """The form fields of some files, worked out in a forked child while the caller goes on."""
 
     def __init__(self, pid: int, to_child: int, from_child: int) -> None:
-        self._pid, self._to_child, self._from_child = pid, to_child, from_child
+        self._pid: int | None = pid  # None once reaped
+        self._to_child: int | None = to_child  # each None once closed or handed to a file
+        self._from_child: int | None = from_child
         self._found: dict[str, tuple[Any, ...]] | None = None
 
     def send(self, paths: list[Path]) -> None:
         """The files to work out (the child has loaded what it needs meanwhile)."""
-        with contextlib.suppress(OSError), os.fdopen(self._to_child, "wb") as pipe:
+        fd, self._to_child = self._to_child, None
+        if fd is None:
+            return
+        with contextlib.suppress(OSError), os.fdopen(fd, "wb") as pipe:
             pipe.write(marshal.dumps([str(p) for p in paths]))  # a child gone: found out here
 
     def fields(self, path: Path) -> Fields:
@@ -175,29 +181,46 @@ class Ahead:
             raise _KINDS[found[1]](found[2], hint=found[3])
         return fields(path)
 
+    @property
+    def answered(self) -> int:
+        """How many files the child worked out (after the first ``fields``)."""
+        return len(self._found or {})
+
     def _collect(self) -> dict[str, tuple[Any, ...]]:
         if self._found is None:
-            with os.fdopen(self._from_child, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(self._pid, 0)
+            data = b""
+            fd, self._from_child = self._from_child, None
+            if fd is not None:
+                with os.fdopen(fd, "rb") as pipe:
+                    data = pipe.read()
+            status = self._reap()
             try:
-                found = marshal.loads(data) if status == 0 else {}
+                found = marshal.loads(data) if status in (0, None) and data else {}
             except (EOFError, ValueError, TypeError):
                 found = {}
             self._found = found if isinstance(found, dict) else {}
         return self._found
 
+    def _reap(self, kill: bool = False) -> int | None:
+        """Wait for the child (SIGKILL first with ``kill``); its wait status, once."""
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return None
+        if kill:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:  # reaped by someone else: its answer, if any, is in the pipe
+            return None
+
     def close(self) -> None:
-        """End the child if it was never asked (the caller failed first), and reap it."""
-        if self._found is None:
-            for fd in (self._to_child, self._from_child):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, 9)
-            with contextlib.suppress(OSError):
-                os.waitpid(self._pid, 0)
-            self._found = {}
+        """Close what is still open and end the child if it is still there, then reap it."""
+        for fd in (self._to_child, self._from_child):
+            if fd is not None:
+                os.close(fd)
+        self._to_child = self._from_child = None
+        self._reap(kill=True)
 
 
 def _child(from_parent: int, to_parent: int) -> None:  # pragma: no cover - in the forked child
@@ -213,30 +236,55 @@ def _child(from_parent: int, to_parent: int) -> None:  # pragma: no cover - in t
         pipe.write(data)
 
 
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+def _fork() -> tuple[int, int, int]:
+    """Fork the child; in the parent, its pid and the two pipe ends (to it, from it).
+
+    SIGINT and SIGTERM are held while it forks: the child then takes their defaults before
+    any can arrive (the parent's handlers raise, and an exception in the child would run the
+    rest of the parent's command a second time), and the parent gets them once it is done.
+    """
+    down_read, down_write = os.pipe()
+    up_read, up_write = os.pipe()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child: it never returns
+            status = 1
+            try:
+                for sig in _STOPPING:
+                    signal.signal(sig, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                os.close(down_write)
+                os.close(up_read)
+                _child(down_read, up_write)
+                status = 0
+            finally:
+                os._exit(status)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    os.close(down_read)
+    os.close(up_write)
+    return pid, down_write, up_read
+
+
 @contextlib.contextmanager
 def ahead() -> Iterator[Ahead | None]:
     """A child that loads what reading and checking metadata needs at once, and works out the
-    files ``Ahead.send`` names; None where a fork is not safe (no ``os.fork``, or other
-    threads, which a fork would copy mid-step)."""
+    files ``Ahead.send`` names; None where a fork is not safe (no ``os.fork`` or
+    ``pthread_sigmask``, or other threads, which a fork would copy mid-step)."""
     threading = sys.modules.get("threading")
-    if not hasattr(os, "fork") or (threading is not None and threading.active_count() > 1):
+    if (
+        not hasattr(os, "fork")
+        or not hasattr(signal, "pthread_sigmask")
+        or (threading is not None and threading.active_count() > 1)
+    ):
         yield None
         return
-    down_read, down_write = os.pipe()
-    up_read, up_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child: it never returns (coverage sees the outcomes)
-        status = 0
-        try:
-            os.close(down_write)
-            os.close(up_read)
-            _child(down_read, up_write)
-        except BaseException:
-            status = 1
-        os._exit(status)
-    os.close(down_read)
-    os.close(up_write)
-    found = Ahead(pid, down_write, up_read)
+    pid, to_child, from_child = _fork()
+    found = Ahead(pid, to_child, from_child)
     try:
         yield found
     finally:

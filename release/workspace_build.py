@@ -57,7 +57,7 @@ def environments(
 ) -> Iterator[dict[str, str]]:
     """For each package (name -> directory) that shares its build requirements, the
     interpreter of the fresh environment it builds in; the others are absent."""
-    uv = tools.which("uv")
+    uv = tools.which("uv") if buildenv.same_resolution(environ) else None
     shared = groups({n: requirements(repo, d) for n, d in directories.items()}) if uv else {}
     if uv is None or not shared:
         yield {}

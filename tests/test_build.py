@@ -134,38 +134,91 @@ def test_the_declared_requirements_alone_build_what_uv_build_builds(tmp_path) ->
 
 
 HOOK = """\
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+import sys
 
-import tomli_w  # asked for by the hook's dependencies, not by [build-system] requires
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
 class Stamp(BuildHookInterface):
     def initialize(self, version, build_data):
-        out = self.root + "/stamp.toml"
-        with open(out, "w") as fh:
-            fh.write(tomli_w.dumps({"stamped": True}))
-        build_data["force_include"][out] = "pub_hatch_cli/stamp.toml"
+        with open(self.root + "/built_by.txt", "w") as fh:  # the interpreter that built it
+            fh.write(sys.executable)
+        build_data["force_include"][self.root + "/built_by.txt"] = "built_by.txt"
+        if self.config.get("needs-tomli-w"):
+            try:
+                import tomli_w  # asked for by the hook's dependencies, not by requires
+            except ImportError:
+                with open(self.root + "/stray.txt", "w") as fh:  # left in the tree
+                    fh.write("from the build that failed")
+                raise
+            with open(self.root + "/stamp.toml", "w") as fh:
+                fh.write(tomli_w.dumps({"stamped": True}))
 """
+
+
+def _with_hook(tmp_path: Path, table: str) -> Path:
+    """pub-hatch-cli with the ``HOOK`` build hook configured by ``table``, committed."""
+    root = copy_package("pub-hatch-cli", tmp_path)
+    (root / "hatch_build.py").write_text(HOOK)
+    (root / ".gitignore").write_text("built_by.txt\n")
+    with (root / "pyproject.toml").open("a") as fh:
+        fh.write(table)
+    commit_all(root, "initial", init=True)
+    return root
+
+
+def _built_by(sdist: Path) -> str:
+    with tarfile.open(sdist) as tf:
+        member = tf.extractfile(f"{sdist.name[: -len('.tar.gz')]}/built_by.txt")
+        assert member is not None
+        return member.read().decode()
+
+
+def test_the_build_runs_in_the_declared_environment_unless_uv_would_choose_otherwise(
+    tmp_path,
+) -> None:
+    """The interpreter that ran the backend: the reused place's venv; but where a setting of
+    uv's would make its install choose other versions than uv build (UV_RESOLUTION here),
+    uv build's own isolated environment."""
+    root = _with_hook(tmp_path, "\n[tool.hatch.build.targets.sdist.hooks.custom]\n")
+    cache = tmp_path / "cache"
+    env = cli_env(XDG_CACHE_HOME=str(cache))
+    proc = release_cli("--project", str(root), "build", env=env)
+    assert proc.returncode == 0, proc.stderr
+    by = _built_by(Path(proc.stdout.splitlines()[0]))
+    assert by.startswith(f"{cache}/releasekit/venvs/") and by.endswith("/venv/bin/python"), by
+
+    env["UV_RESOLUTION"] = "lowest-direct"
+    proc = release_cli("--project", str(root), "build", env=env)
+    assert proc.returncode == 0, proc.stderr
+    by = _built_by(Path(proc.stdout.splitlines()[0]))
+    assert not by.startswith(str(cache)) and "/builds-v" in by, by
+    assert "building again" not in proc.stderr
 
 
 @pytest.mark.slow
 def test_a_backend_that_asks_for_more_than_it_declares_builds_as_uv_build_does(tmp_path) -> None:
-    """hatchling asks for a build hook's dependencies through get_requires_for_build_wheel:
-    without them the wheel fails, and the isolated build, which installs them, makes it."""
-    root = copy_package("pub-hatch-cli", tmp_path)
-    (root / "hatch_build.py").write_text(HOOK)
-    with (root / "pyproject.toml").open("a") as fh:
-        fh.write('\n[tool.hatch.build.targets.wheel.hooks.custom]\ndependencies = ["tomli-w"]\n')
-    commit_all(root, "initial", init=True)
+    """hatchling asks for a build hook's dependencies through get_requires_for_build_sdist:
+    without them the sdist fails, and the isolated build, which installs them, makes it,
+    from a fresh checkout (not the tree the failed build wrote into)."""
+    root = _with_hook(
+        tmp_path,
+        "\n[tool.hatch.build.targets.sdist.hooks.custom]\n"
+        'dependencies = ["tomli-w"]\nneeds-tomli-w = true\n',
+    )
     proc = release_cli("--project", str(root), "build")
     assert proc.returncode == 0, proc.stderr
     assert (
         "build: failed with only the declared build requirements (hatchling>=1.21); "
         "building again as uv build does, with what the backend asks for"
     ) in proc.stderr
-    wheel = next(Path(line) for line in proc.stdout.splitlines() if line.endswith(".whl"))
-    with zipfile.ZipFile(wheel) as zf:
-        assert zf.read("pub_hatch_cli/stamp.toml").decode() == "stamped = true\n"
+    sdist = Path(proc.stdout.splitlines()[0])
+    with tarfile.open(sdist) as tf:
+        names = [n.split("/", 1)[1] for n in tf.getnames() if "/" in n]
+        stamp = tf.extractfile(f"{sdist.name[: -len('.tar.gz')]}/stamp.toml")
+        assert stamp is not None and stamp.read().decode() == "stamped = true\n"
+    assert "stray.txt" not in names
+    assert "/builds-v" in _built_by(sdist)
 
 
 def test_a_build_that_fails_anyway_reports_the_isolated_builds_failure(tmp_path) -> None:

@@ -98,7 +98,7 @@ def test_a_wheel_with_invalid_metadata_is_refused_before_anything_is_sent(
 
 
 AHEAD = """
-import json, os, signal, sys, time
+import json, os, signal, sys, tempfile, time
 from pathlib import Path
 from release import uploadform
 from release.errors import UsageError
@@ -109,29 +109,53 @@ def outcome(get, path):
     except UsageError as exc:
         return [type(exc).__name__, exc.message, exc.hint]
 
-paths = [Path(p) for p in sys.argv[2:]]
+def asked_here(path):
+    raise AssertionError(f"{path.name} was worked out here, not by the child")
+
+def stop(signum, frame):  # as release's own handler: SIGTERM ends the command like Ctrl-C
+    raise KeyboardInterrupt
+
+how, paths = sys.argv[1], [Path(p) for p in sys.argv[2:]]
 here = [outcome(uploadform.fields, p) for p in paths]
+signal.signal(signal.SIGTERM, stop)
 with uploadform.ahead() as forms:
     assert forms is not None, "one thread: the fork is safe"
-    if sys.argv[1] == "killed":
-        os.kill(forms._pid, signal.SIGKILL)
+    pid = forms._pid
+    if how == "terminated":
+        # the child has SIGTERM's default: it ends there, never running the caller's handler
+        # (which raises, and would run the rest of the caller's command in the child)
+        os.kill(pid, signal.SIGTERM)
+        status = os.waitpid(pid, 0)[1]
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, status
+    if how == "answered":
+        uploadform.fields = asked_here  # the child has the real one: forked before this
+    if how == "killed":
+        os.kill(pid, signal.SIGKILL)
         time.sleep(0.3)  # gone, its end of the pipe closed: the files are sent to no one
-    if sys.argv[1] == "never asked":
-        pid = forms._pid
-    else:
+    if how != "never asked":
         forms.send(paths)
+    if how in ("answered", "killed", "terminated"):
         there = [outcome(forms.fields, p) for p in paths]
-if sys.argv[1] == "never asked":
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        print(json.dumps("reaped"))
+    if how == "sent, never asked":
+        # what publish opens after the send may take the pipe's old descriptor number
+        opened = [tempfile.TemporaryFile() for _ in range(3)]
+try:
+    os.waitpid(pid, 0)
+    reaped = False
+except ChildProcessError:
+    reaped = True
+if how in ("answered", "killed", "terminated"):
+    print(json.dumps([here, there, forms.answered, reaped]))
 else:
-    print(json.dumps([here, there]))
+    if how == "sent, never asked":
+        for fh in opened:  # still theirs: nothing closed them
+            fh.write(b"x")
+            fh.flush()
+    print(json.dumps(["reaped" if reaped else "left"]))
 """
 
 
-@pytest.mark.parametrize("how", ["answered", "killed"])
+@pytest.mark.parametrize("how", ["answered", "killed", "terminated"])
 def test_forms_worked_out_ahead_are_the_ones_worked_out_here(
     hatch_cli: tuple[Path, list[Path]], tmp_path: Path, how: str
 ) -> None:
@@ -152,8 +176,9 @@ def test_forms_worked_out_ahead_are_the_ones_worked_out_here(
     done = subprocess.run(
         [sys.executable, "-c", AHEAD, how, *paths], capture_output=True, text=True, check=True
     )
-    here, there = json.loads(done.stdout)
+    here, there, answered, reaped = json.loads(done.stdout)
     assert there == here
+    assert (answered, reaped) == ((len(paths), True) if how == "answered" else (0, True))
     assert [o[0] for o in here] == ["ok", "ok", "UsageError", "BadDistribution"]
     assert ["name", "pub-hatch-cli"] in here[0][1]
     assert here[2][1] == (
@@ -166,19 +191,22 @@ def test_forms_worked_out_ahead_are_the_ones_worked_out_here(
     ]
 
 
-def test_a_child_never_asked_is_ended_and_reaped(hatch_cli: tuple[Path, list[Path]]) -> None:
+@pytest.mark.parametrize("how", ["never asked", "sent, never asked"])
+def test_a_child_never_asked_is_ended_and_reaped(
+    hatch_cli: tuple[Path, list[Path]], how: str
+) -> None:
+    """As when every file is on the index already, or publish fails before the first upload:
+    the child is ended and reaped, and no descriptor is closed twice."""
     import json
     import subprocess
     import sys
 
     _, dist = hatch_cli
     done = subprocess.run(
-        [sys.executable, "-c", AHEAD, "never asked", *map(str, dist)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", AHEAD, how, *map(str, dist)], capture_output=True, text=True
     )
-    assert json.loads(done.stdout) == "reaped"
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["reaped"]
 
 
 class _MovedServer(ThreadingHTTPServer):
