@@ -115,12 +115,23 @@ def _slots(cache: Path) -> list[Path]:
     return sorted(cache.glob("releasekit/venvs/*/slot-*"))
 
 
-def test_the_declared_requirements_alone_build_what_uv_build_builds(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "pub-hatch-cli",
+        pytest.param("setuptools-static", marks=pytest.mark.slow),
+        pytest.param("setup-cfg", marks=pytest.mark.slow),
+        pytest.param("flit-core", marks=pytest.mark.slow),
+        pytest.param("pdm-backend", marks=pytest.mark.slow),
+        pytest.param("poetry-core", marks=pytest.mark.slow),
+    ],
+)
+def test_the_declared_requirements_alone_build_what_uv_build_builds(tmp_path, fixture) -> None:
     """The default build runs in a fresh environment of ``[build-system] requires`` (two
     backend processes, not uv build's four) and makes the same bytes as uv build."""
     from release import build, config
 
-    root = git_repo_of("pub-hatch-cli", tmp_path)
+    root = git_repo_of(fixture, tmp_path)
     cache = tmp_path / "cache"
     proc = release_cli("--project", str(root), "build", env=cli_env(XDG_CACHE_HOME=str(cache)))
     assert proc.returncode == 0, proc.stderr
