@@ -213,9 +213,7 @@ def _start_env(
 ) -> buildenv.Making | None:
     """Start making the environment of the declared build requirements, in a reused place
     ``stack`` holds; None: the project builds isolated."""
-    if not buildenv.same_resolution(env):
-        return None
-    reqs = buildenv.declared(git.head_bytes(repo, (sub / "pyproject.toml").as_posix(), sha))
+    reqs = buildenv.requirements(repo, sub.as_posix(), env, sha)
     if reqs is None:
         return None
     place = stack.enter_context(slots.place(env, prefix="release-buildenv-"))

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import proc
+from . import git, proc
 from .secrets import child_env
 
 if sys.version_info >= (3, 11):
@@ -76,6 +76,17 @@ def same_resolution(environ: Mapping[str, str]) -> bool:
     ``SAME_FOR_BOTH`` set, the project builds isolated, as ``uv build`` builds it (pure).
     """
     return all(not k.startswith("UV_") or k in SAME_FOR_BOTH for k in environ)
+
+
+def requirements(
+    repo: git.Repo, directory: str, environ: Mapping[str, str], ref: str = "HEAD"
+) -> tuple[str, ...] | None:
+    """What ``directory`` (relative to the top) declares at ``ref`` (``declared``); None: it
+    builds isolated, as it does wherever ``same_resolution`` is false for ``environ``."""
+    if not same_resolution(environ):
+        return None
+    rel = "pyproject.toml" if directory in ("", ".") else f"{directory}/pyproject.toml"
+    return declared(git.head_bytes(repo, rel, ref))
 
 
 def make(

@@ -41,7 +41,7 @@ def end_group(*procs: subprocess.Popen[str]) -> None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         # the leader may be gone while its children are still in the group
-        _signal_group(proc.pid, signal.SIGKILL)
+        kill_group(proc)
         proc.wait()
 
 
@@ -84,7 +84,7 @@ def finish(
     finally:
         # a grandchild that outlived a finished leader (a daemonised helper) goes too
         if proc.returncode is not None:
-            _signal_group(proc.pid, signal.SIGKILL)
+            kill_group(proc)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err or "")
 
 

@@ -148,7 +148,7 @@ def _outcome(path: Path) -> tuple[Any, ...]:
     try:
         return ("ok", fields(path))
     except ReleaseError as exc:
-        if type(exc).__name__ in _KINDS and type(exc) is _KINDS[type(exc).__name__]:
+        if _KINDS.get(type(exc).__name__) is type(exc):
             return ("error", type(exc).__name__, exc.message, exc.hint)
         return ("here",)
     except Exception:

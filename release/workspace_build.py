@@ -33,12 +33,6 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 
 
-def requirements(repo: git.Repo, directory: str) -> tuple[str, ...] | None:
-    """The sorted ``[build-system] requires`` of ``directory`` at HEAD; None: build it alone."""
-    rel = "pyproject.toml" if directory in ("", ".") else f"{directory}/pyproject.toml"
-    return buildenv.declared(git.head_bytes(repo, rel))
-
-
 def groups(found: Mapping[str, tuple[str, ...] | None]) -> dict[tuple[str, ...], list[str]]:
     """The sets of build requirements that two or more packages share, with those packages."""
     by_set: dict[tuple[str, ...], list[str]] = {}
@@ -57,8 +51,12 @@ def environments(
 ) -> Iterator[dict[str, str]]:
     """For each package (name -> directory) that shares its build requirements, the
     interpreter of the fresh environment it builds in; the others are absent."""
-    uv = tools.which("uv") if buildenv.same_resolution(environ) else None
-    shared = groups({n: requirements(repo, d) for n, d in directories.items()}) if uv else {}
+    uv = tools.which("uv")
+    shared = (
+        groups({n: buildenv.requirements(repo, d, environ) for n, d in directories.items()})
+        if uv
+        else {}
+    )
     if uv is None or not shared:
         yield {}
         return
